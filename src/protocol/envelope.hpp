@@ -1,0 +1,78 @@
+// The signed message envelope, byte-compatible with the Go tool:
+//   wire   = b58(sender_pubkey) "," b58(signature) "," signed
+//   signed = destination "," hex(send_time_ns) "," hex(uuid) "," verb "," flag "," payload
+// Only the canonical form is accepted (see DESIGN.md).
+#pragma once
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/keys.hpp"
+
+namespace remaphore::protocol {
+
+enum class decode_error {
+  ok = 0,
+  too_few_fields,      // fewer than 8 comma-separated fields
+  bad_sender_key,      // not base58 of 32 bytes
+  bad_signature,       // not base58 of 64 bytes (syntax, not verification)
+  bad_time,            // not canonical lowercase hex of a signed 64-bit value
+  bad_uuid,            // not canonical lowercase hex (even length) of 0..12 bytes
+  empty_verb,
+  bad_flag,            // not exactly "Q" or "_"
+};
+const char* to_string(decode_error e);
+
+inline constexpr std::size_t uuid_size = 12;
+
+// A decoded envelope. Every string_view points into the wire buffer that was
+// decoded and is valid only as long as that buffer is.
+struct envelope_view {
+  public_key sender;
+  signature sig{};
+  std::string_view destination;
+  std::int64_t send_time_ns = 0;
+  std::vector<std::uint8_t> uuid;  // raw bytes, at most uuid_size
+  std::string_view verb;
+  bool request = false;  // flag "Q"
+  std::string_view payload;
+  std::string_view signed_part;  // the bytes the signature covers, as received
+};
+
+decode_error decode(std::string_view wire, envelope_view& out);
+
+// Checks the signature over signed_part. Nothing from a message may be trusted
+// before this returns true.
+bool verify_signature(const envelope_view& env);
+
+struct envelope_fields {
+  std::string destination;
+  std::int64_t send_time_ns = 0;
+  std::vector<std::uint8_t> uuid;
+  std::string verb;
+  bool request = false;
+  std::string payload;
+};
+
+// Returns the wire bytes. Fails (returns empty) only if destination or verb holds ','
+// or verb is empty.
+std::string encode(const private_key& key, const envelope_fields& fields);
+
+// The uuid transform of DESIGN.md: <= 12 bytes kept, longer -> first 12 bytes of
+// SHA-256, empty -> 12 random bytes.
+std::vector<std::uint8_t> uuid_from(std::string_view given);
+
+// SHA-256 of the whole wire bytes.
+std::array<std::uint8_t, 32> message_hash(std::string_view wire);
+
+std::int64_t now_unix_ns();
+
+// Subjects: "<root>.all", "<root>.<s>", and the reply subject "<root>.<hex(hash)>".
+std::string subject_all(std::string_view root);
+std::string subject_for(std::string_view root, std::string_view s);
+std::string reply_subject(std::string_view root, const std::array<std::uint8_t, 32>& hash);
+
+}  // namespace remaphore::protocol
