@@ -1,0 +1,206 @@
+// Envelope encode/decode. The decoder accepts only the canonical text of each field
+// so that one signed message has exactly one wire form: the replay cache is keyed on
+// the hash of the wire bytes, and a second spelling would be a second hash.
+#include "protocol/envelope.hpp"
+
+#include <chrono>
+#include <limits>
+
+#include "protocol/base58.hpp"
+
+namespace remaphore::protocol {
+namespace {
+
+// base58 of 64 bytes is at most 88 characters; checking the length first keeps the
+// quadratic base58 decoder away from long hostile fields.
+constexpr std::size_t max_signature_b58 = 88;
+
+int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;  // upper case is not canonical
+}
+
+// Go writes the time with strconv.FormatInt(t, 16): "-" and the magnitude for negative
+// values, no '+', no leading zeros, "0" for zero. Anything else is rejected.
+bool parse_time(std::string_view text, std::int64_t& out) {
+  bool negative = false;
+  if (!text.empty() && text.front() == '-') {
+    negative = true;
+    text.remove_prefix(1);
+  }
+  if (text.empty() || text.size() > 16) return false;
+  if (text.front() == '0' && (text.size() > 1 || negative)) return false;  // "00", "-0"
+  std::uint64_t magnitude = 0;
+  for (char c : text) {
+    const int v = hex_digit_value(c);
+    if (v < 0) return false;
+    magnitude = (magnitude << 4) | static_cast<std::uint64_t>(v);
+  }
+  constexpr std::uint64_t max_positive = std::numeric_limits<std::int64_t>::max();
+  if (negative) {
+    if (magnitude > max_positive + 1) return false;
+    // Written so that INT64_MIN (magnitude 2^63) does not overflow.
+    out = magnitude == max_positive + 1 ? std::numeric_limits<std::int64_t>::min()
+                                        : -static_cast<std::int64_t>(magnitude);
+  } else {
+    if (magnitude > max_positive) return false;
+    out = static_cast<std::int64_t>(magnitude);
+  }
+  return true;
+}
+
+std::string format_time(std::int64_t t) {
+  static constexpr char digits[] = "0123456789abcdef";
+  // Unsigned negation is well defined and gives the magnitude even for INT64_MIN.
+  std::uint64_t magnitude = t < 0 ? 0 - static_cast<std::uint64_t>(t) : static_cast<std::uint64_t>(t);
+  char buf[17];
+  std::size_t pos = sizeof buf;
+  do {
+    buf[--pos] = digits[magnitude & 0x0f];
+    magnitude >>= 4;
+  } while (magnitude != 0);
+  std::string out;
+  if (t < 0) out.push_back('-');
+  out.append(buf + pos, sizeof buf - pos);
+  return out;
+}
+
+bool parse_uuid(std::string_view text, std::vector<std::uint8_t>& out) {
+  if (text.size() % 2 != 0 || text.size() > uuid_size * 2) return false;
+  out.clear();
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = hex_digit_value(text[i]);
+    const int lo = hex_digit_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<std::uint8_t>((hi << 4) | lo));
+  }
+  return true;
+}
+
+// Splits `rest` at its next comma: `field` gets the text before it, `rest` what
+// follows. False when there is no comma left.
+bool next_field(std::string_view& rest, std::string_view& field) {
+  const auto comma = rest.find(',');
+  if (comma == std::string_view::npos) return false;
+  field = rest.substr(0, comma);
+  rest.remove_prefix(comma + 1);
+  return true;
+}
+
+}  // namespace
+
+const char* to_string(decode_error e) {
+  switch (e) {
+    case decode_error::ok: return "ok";
+    case decode_error::too_few_fields: return "too few fields";
+    case decode_error::bad_sender_key: return "bad sender key";
+    case decode_error::bad_signature: return "bad signature encoding";
+    case decode_error::bad_time: return "bad time";
+    case decode_error::bad_uuid: return "bad uuid";
+    case decode_error::empty_verb: return "empty verb";
+    case decode_error::bad_flag: return "bad flag";
+  }
+  return "unknown decode error";
+}
+
+decode_error decode(std::string_view wire, envelope_view& out) {
+  std::string_view rest = wire;
+  std::string_view sender, sig, destination, time, uuid, verb, flag;
+  if (!next_field(rest, sender) || !next_field(rest, sig)) return decode_error::too_few_fields;
+  const std::string_view signed_part = rest;
+  if (!next_field(rest, destination) || !next_field(rest, time) || !next_field(rest, uuid) ||
+      !next_field(rest, verb) || !next_field(rest, flag))
+    return decode_error::too_few_fields;
+
+  const auto key = parse_public_key(sender);
+  if (!key) return decode_error::bad_sender_key;
+  out.sender = *key;
+
+  if (sig.size() > max_signature_b58) return decode_error::bad_signature;
+  const auto sig_bytes = base58_decode(sig);
+  if (!sig_bytes || sig_bytes->size() != out.sig.size()) return decode_error::bad_signature;
+  std::copy(sig_bytes->begin(), sig_bytes->end(), out.sig.begin());
+
+  if (!parse_time(time, out.send_time_ns)) return decode_error::bad_time;
+  if (!parse_uuid(uuid, out.uuid)) return decode_error::bad_uuid;
+  if (verb.empty()) return decode_error::empty_verb;
+  if (flag != "Q" && flag != "_") return decode_error::bad_flag;
+
+  out.destination = destination;
+  out.verb = verb;
+  out.request = flag == "Q";
+  out.payload = rest;
+  out.signed_part = signed_part;
+  return decode_error::ok;
+}
+
+bool verify_signature(const envelope_view& env) {
+  return verify(env.sender, env.sig, env.signed_part);
+}
+
+std::string encode(const private_key& key, const envelope_fields& fields) {
+  // These would move the field boundaries or produce text decode() rejects.
+  if (fields.verb.empty() || fields.verb.find(',') != std::string::npos ||
+      fields.destination.find(',') != std::string::npos || fields.uuid.size() > uuid_size)
+    return {};
+
+  std::string signed_part;
+  signed_part.reserve(fields.destination.size() + fields.verb.size() + fields.payload.size() + 48);
+  signed_part += fields.destination;
+  signed_part += ',';
+  signed_part += format_time(fields.send_time_ns);
+  signed_part += ',';
+  signed_part += hex_encode(fields.uuid.data(), fields.uuid.size());
+  signed_part += ',';
+  signed_part += fields.verb;
+  signed_part += ',';
+  signed_part += fields.request ? 'Q' : '_';
+  signed_part += ',';
+  signed_part += fields.payload;
+
+  const signature sig = sign(key, signed_part);
+  std::string wire = key.public_part().to_base58();
+  wire += ',';
+  wire += base58_encode(sig);
+  wire += ',';
+  wire += signed_part;
+  return wire;
+}
+
+std::vector<std::uint8_t> uuid_from(std::string_view given) {
+  std::vector<std::uint8_t> out;
+  if (given.empty()) {
+    out.resize(uuid_size);
+    random_bytes(out.data(), out.size());
+  } else if (given.size() <= uuid_size) {
+    out.assign(given.begin(), given.end());
+  } else {
+    const auto digest = sha256(given);
+    out.assign(digest.begin(), digest.begin() + uuid_size);
+  }
+  return out;
+}
+
+std::array<std::uint8_t, 32> message_hash(std::string_view wire) { return sha256(wire); }
+
+std::int64_t now_unix_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string subject_all(std::string_view root) { return std::string(root) + ".all"; }
+
+std::string subject_for(std::string_view root, std::string_view s) {
+  std::string out(root);
+  out += '.';
+  out += s;
+  return out;
+}
+
+std::string reply_subject(std::string_view root, const std::array<std::uint8_t, 32>& hash) {
+  return subject_for(root, hex_encode(hash));
+}
+
+}  // namespace remaphore::protocol

@@ -1,0 +1,286 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "protocol/config.hpp"
+#include "protocol/duration.hpp"
+
+using namespace remaphore::protocol;
+using namespace std::chrono_literals;
+
+namespace {
+
+nlohmann::json load_vectors() {
+  std::ifstream in(REMAPHORE_VECTORS);
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
+}
+
+config parse_ok(std::string_view text) {
+  config c;
+  config_error err;
+  const bool ok = parse_config(text, "test.conf", c, err);
+  INFO(err.message);
+  REQUIRE(ok);
+  return c;
+}
+
+std::string parse_err(std::string_view text) {
+  config c;
+  config_error err;
+  CHECK_FALSE(parse_config(text, "test.conf", c, err));
+  return err.message;
+}
+
+struct keys {
+  key_pair a = generate_key_pair();
+  key_pair b = generate_key_pair();
+  std::string a_pub = a.pub.to_base58(), a_priv = a.priv.to_base58();
+  std::string b_pub = b.pub.to_base58(), b_priv = b.priv.to_base58();
+};
+
+}  // namespace
+
+TEST_CASE("config: the Go vector config parses with its identity and peer") {
+  const auto v = load_vectors();
+  const auto c = parse_ok(v["config"].get<std::string>());
+  const auto pub = parse_public_key(v["sender_public_key"].get<std::string>());
+  const auto priv = parse_private_key(v["sender_private_key"].get<std::string>());
+  REQUIRE(pub);
+  REQUIRE(priv);
+  CHECK(c.servers == std::vector<std::string>{"nats://127.0.0.1:4222"});
+  CHECK(c.credentials == "/etc/remaphore/user.creds");
+  CHECK(c.subject == "remaphore");
+  CHECK(c.default_identity == *pub);
+  CHECK(c.destination == "com.example.node");
+  CHECK(c.allow_skew == 1000000h);
+  REQUIRE(c.identities.size() == 1);
+  CHECK(c.identities[0].pub == *pub);
+  CHECK(c.identities[0].priv == *priv);
+  CHECK(c.identities[0].verbs == std::vector<std::string>{"*"});
+  REQUIRE(c.peers.size() == 1);
+  CHECK(c.peers[0].destination == "com.example.sender");
+  CHECK(c.peers[0].pub == *pub);
+  CHECK(c.peers[0].allows("anything"));
+  CHECK(c.effective_default_identity() == &c.identities[0]);
+  CHECK(c.find_peer(*pub) == &c.peers[0]);
+  CHECK(parse_ok(print_config(c)) == c);
+}
+
+TEST_CASE("config: every key, comments, case-insensitive keys and sections") {
+  keys k;
+  const std::string text =
+      "# full config\r\n"
+      "SERVER: nats://a:4222   # first\r\n"
+      "server:nats://b:4222\n"
+      "  Server :  tls://c:4443  \n"
+      "Credentials: /etc/remaphore/user.creds\n"
+      "subject: sig # trailing comment\n"
+      "default_identity: " + k.b_pub + "\n"
+      "destination: com.example.host.us\n"
+      "ALLOW_SKEW: 1m30s\n"
+      "tls_ca: /ca.pem\n"
+      "tls_cert: /cert.pem\n"
+      "tls_key: /key.pem\n"
+      "nkey_seed: /user.nk\n"
+      "token: tok\n"
+      "user: alice\n"
+      "password: pw\n"
+      "accept_unbound_replies: YES\n"
+      "retain_max_age: 2h\n"
+      "\n"
+      "[identities]\n"
+      "# comment inside a section\n"
+      + k.a_pub + "  " + k.a_priv + " [Ping, RESTART ,, deploy]\n"
+      + k.b_pub + "\t" + k.b_priv + " [*]   # all verbs\n"
+      "[ Unknown Section ]\n"
+      "anything at all: here is ignored [x]\n"
+      "[ PEERS ]\n"
+      "com.example.a " + k.a_pub + " [ping]\n"
+      "com.example.b " + k.b_pub + " []\n";
+  const auto c = parse_ok(text);
+  CHECK(c.servers == std::vector<std::string>{"nats://a:4222", "nats://b:4222", "tls://c:4443"});
+  CHECK(c.credentials == "/etc/remaphore/user.creds");
+  CHECK(c.subject == "sig");
+  CHECK(c.default_identity == k.b.pub);
+  CHECK(c.destination == "com.example.host.us");
+  CHECK(c.allow_skew == 90s);
+  CHECK(c.tls_ca == "/ca.pem");
+  CHECK(c.tls_cert == "/cert.pem");
+  CHECK(c.tls_key == "/key.pem");
+  CHECK(c.nkey_seed == "/user.nk");
+  CHECK(c.token == "tok");
+  CHECK(c.user == "alice");
+  CHECK(c.password == "pw");
+  CHECK(c.accept_unbound_replies);
+  CHECK(c.retain_max_age == 2h);
+
+  REQUIRE(c.identities.size() == 2);
+  CHECK(c.identities[0].pub == k.a.pub);
+  CHECK(c.identities[0].priv == k.a.priv);
+  CHECK(c.identities[0].verbs == std::vector<std::string>{"ping", "restart", "deploy"});
+  CHECK(c.identities[0].allows("ping"));
+  CHECK(c.identities[0].allows("restart"));
+  CHECK_FALSE(c.identities[0].allows("Ping"));  // message verbs compare exactly
+  CHECK_FALSE(c.identities[0].allows("stop"));
+  CHECK(c.identities[1].verbs == std::vector<std::string>{"*"});
+  CHECK(c.identities[1].allows("stop"));
+
+  REQUIRE(c.peers.size() == 2);
+  CHECK(c.peers[0].destination == "com.example.a");
+  CHECK(c.peers[0].allows("ping"));
+  CHECK_FALSE(c.peers[0].allows("restart"));
+  CHECK(c.peers[1].verbs.empty());
+  CHECK_FALSE(c.peers[1].allows("ping"));
+
+  CHECK(c.effective_default_identity() == &c.identities[1]);
+  CHECK(c.find_identity(k.a.pub) == &c.identities[0]);
+  CHECK(c.find_peer(k.b.pub) == &c.peers[1]);
+
+  // print -> parse gives the same config
+  CHECK(parse_ok(print_config(c)) == c);
+}
+
+TEST_CASE("config: defaults") {
+  keys k;
+  const auto c = parse_ok("server: nats://x:4222\n[ Identities ]\n" + k.a_pub + " " + k.a_priv +
+                          " [ping]\n" + k.b_pub + " " + k.b_priv + " [*]\n");
+  CHECK(c.subject == "remaphore");
+  CHECK(c.allow_skew == 3s);
+  CHECK(c.retain_max_age == 24h);
+  CHECK_FALSE(c.accept_unbound_replies);
+  CHECK_FALSE(c.default_identity);
+  CHECK(c.credentials.empty());
+  CHECK(c.effective_default_identity() == &c.identities[0]);
+  CHECK(parse_ok(print_config(c)) == c);
+
+  // default_identity naming a key that is not an identity falls back to the first.
+  const auto d = parse_ok("default_identity: " + k.b_pub + "\n[ Identities ]\n" + k.a_pub + " " +
+                          k.a_priv + " [ping]\n");
+  CHECK(d.effective_default_identity() == &d.identities[0]);
+
+  const auto empty = parse_ok("");
+  CHECK(empty == config{});
+  CHECK(empty.effective_default_identity() == nullptr);
+  CHECK(parse_ok("# only a comment\n\n   \n") == config{});
+  // The Go tool reads allow_skew 0 as "not set".
+  CHECK(parse_ok("allow_skew: 0\n").allow_skew == 3s);
+  CHECK(parse_ok("allow_skew: 250ms\n").allow_skew == 250ms);
+  for (const char* v : {"yes", "true", "1", "Yes", "TRUE"})
+    CHECK(parse_ok(std::string("accept_unbound_replies: ") + v).accept_unbound_replies);
+  for (const char* v : {"no", "false", "0", "NO"})
+    CHECK_FALSE(parse_ok(std::string("accept_unbound_replies: ") + v).accept_unbound_replies);
+}
+
+TEST_CASE("config: errors name the file and line") {
+  keys k;
+  struct row {
+    std::string text;
+    std::string expected;  // substring of the message, which starts with test.conf:LINE:
+  };
+  const row rows[] = {
+      {"server: a\nbogus: 1\n", "test.conf:2: unknown key 'bogus'"},
+      {"\n\n# c\nSERVR: a\n", "test.conf:4: unknown key 'servr'"},
+      {"server a\n", "test.conf:1: expected 'key: value'"},
+      {": a\n", "test.conf:1: expected 'key: value'"},
+      {"server:\n", "test.conf:1: missing value for 'server'"},
+      {"subject:   # nothing\n", "test.conf:1: missing value for 'subject'"},
+      {"allow_skew: 5\n", "test.conf:1: invalid duration '5'"},
+      {"x: 1\r\nallow_skew: 5 s\r\n", "test.conf:1: unknown key 'x'"},
+      {"subject: s\r\nallow_skew: 5 s\r\n", "test.conf:2: invalid duration '5 s'"},
+      {"allow_skew: -1s\n", "test.conf:1: allow_skew must not be negative"},
+      {"retain_max_age: forever\n", "test.conf:1: invalid duration 'forever'"},
+      {"accept_unbound_replies: maybe\n", "test.conf:1: accept_unbound_replies must be yes or no"},
+      {"default_identity: abc\n", "test.conf:1: invalid public key for default_identity"},
+      {"default_identity: " + k.a_priv + "\n", "test.conf:1: invalid public key"},
+      {"[ Identities ]\n" + k.a_pub + " " + k.a_priv + "\n", "test.conf:2: permission list [..] missing"},
+      {"[ Identities ]\n" + k.a_pub + " " + k.a_priv + " ping\n", "test.conf:2: permission list must be"},
+      {"[ Identities ]\n" + k.a_pub + " " + k.a_priv + " [ping\n", "test.conf:2: permission list must be"},
+      {"[ Identities ]\n" + k.a_pub + "\n", "test.conf:2: identity needs"},
+      {"[ Identities ]\n\n" + k.a_pub + "x " + k.a_priv + " [*]\n", "test.conf:3: invalid public key"},
+      {"[ Identities ]\n" + k.a_pub + " " + k.a_pub + " [*]\n", "test.conf:2: invalid private key"},
+      {"[ Identities ]\n" + k.a_pub + " " + k.b_priv + " [*]\n",
+       "test.conf:2: private key does not belong to public key"},
+      {"[ Peers ]\ncom.x " + k.a_priv + " [*]\n", "test.conf:2: invalid public key"},
+      {"[ Peers ]\ncom.x\n", "test.conf:2: peer needs"},
+      {"[ Peers ]\ncom.x " + k.a_pub + "\n", "test.conf:2: permission list [..] missing"},
+      {"[ Peers ]\nserver: nats://x\n", "test.conf:2: invalid public key"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.text);
+    const auto msg = parse_err(r.text);
+    CHECK_MESSAGE(msg.find(r.expected) == 0, msg);
+  }
+  // Private key text never appears in an error message.
+  const auto msg = parse_err("[ Identities ]\n" + k.a_pub + " " + k.b_priv + "x [*]\n");
+  CHECK(msg.find(k.b_priv) == std::string::npos);
+}
+
+TEST_CASE("config: a failed parse leaves the output untouched") {
+  config c;
+  c.subject = "keep";
+  config_error err;
+  CHECK_FALSE(parse_config("server: a\nnope\n", "f", c, err));
+  CHECK(c.subject == "keep");
+  CHECK(c.servers.empty());
+  CHECK(err.message == "f:2: expected 'key: value'");
+  // and a successful parse replaces it rather than appending
+  CHECK(parse_config("server: a\n", "f", c, err));
+  CHECK(parse_config("server: b\n", "f", c, err));
+  CHECK(c.servers == std::vector<std::string>{"b"});
+  CHECK(c.subject == "remaphore");
+}
+
+TEST_CASE("config: print -> parse round trip with every optional key") {
+  keys k;
+  config c;
+  c.servers = {"nats://a:1", "wss://b:443"};
+  c.credentials = "/c.creds";
+  c.subject = "sub";
+  c.default_identity = k.b.pub;
+  c.destination = "com.example.*";
+  c.allow_skew = 1500ms;
+  c.tls_ca = "/ca";
+  c.tls_cert = "/cert";
+  c.tls_key = "/key";
+  c.nkey_seed = "/nk";
+  c.token = "t";
+  c.user = "u";
+  c.password = "p";
+  c.accept_unbound_replies = true;
+  c.retain_max_age = 90min;
+  c.identities = {{k.a.pub, k.a.priv, {"ping", "restart"}}, {k.b.pub, k.b.priv, {"*"}}};
+  c.peers = {{"com.example.a", k.a.pub, {"ping"}}, {"com.example.b", k.b.pub, {}}};
+  const auto text = print_config(c);
+  CAPTURE(text);
+  CHECK(parse_ok(text) == c);
+  CHECK(text.find("retain_max_age: 1h30m0s") != std::string::npos);
+
+  // A config with only defaults prints no optional keys.
+  const auto plain = print_config(config{});
+  CHECK(plain.find("tls_") == std::string::npos);
+  CHECK(plain.find("retain_max_age") == std::string::npos);
+  CHECK(plain.find("accept_unbound_replies") == std::string::npos);
+  CHECK(parse_ok(plain) == config{});
+}
+
+TEST_CASE("config: example_config parses and can talk to itself") {
+  const auto text = example_config();
+  const auto c = parse_ok(text);
+  REQUIRE(c.identities.size() == 1);
+  REQUIRE(c.peers.size() == 1);
+  const auto& id = c.identities[0];
+  CHECK(id.verbs == std::vector<std::string>{"*"});
+  CHECK(c.default_identity == id.pub);
+  CHECK(c.effective_default_identity() == &id);
+  CHECK(c.peers[0].pub == id.pub);
+  CHECK(c.peers[0].allows("ping"));
+  CHECK(c.peers[0].destination == c.destination);
+  CHECK(c.servers == std::vector<std::string>{"nats://127.0.0.1:4222"});
+  CHECK(c.subject == "remaphore");
+  CHECK(c.allow_skew == 5s);
+  CHECK(parse_ok(print_config(c)) == c);
+  // fresh keys every time
+  CHECK(parse_ok(example_config()).identities[0].pub != id.pub);
+}
