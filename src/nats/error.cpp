@@ -30,6 +30,9 @@ class category_impl final : public std::error_category {
       case errc::timeout: return "timed out";
       case errc::tls_failed: return "TLS handshake failed";
       case errc::bad_url: return "invalid server URL";
+      case errc::no_responders: return "no responders for the request";
+      case errc::lame_duck: return "the server entered lame duck mode";
+      case errc::subscription_closed: return "subscription closed";
     }
     return "unknown nats error " + std::to_string(ev);
   }

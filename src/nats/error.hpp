@@ -29,6 +29,9 @@ enum class errc {
   timeout,               // an operation's own timeout (request, next_msg, flush)
   tls_failed,
   bad_url,
+  no_responders,         // a request found no subscriber (status 503)
+  lame_duck,             // the server announced it is shutting down
+  subscription_closed,   // unsubscribed, or reached its auto-unsubscribe count
 };
 
 const std::error_category& category();

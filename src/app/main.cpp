@@ -1,0 +1,5 @@
+#include <cstdio>
+int main() {
+  std::puts("remaphore " REMAPHORE_VERSION);
+  return 0;
+}

@@ -1,0 +1,156 @@
+// The NATS client against a real nats-server on a free loopback port.
+#include <doctest/doctest.h>
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "nats/client.hpp"
+#include "nats/error.hpp"
+#include "support/coro.hpp"
+#include "support/nats_server.hpp"
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using namespace std::chrono_literals;
+using remaphore::nats::client;
+using remaphore::nats::errc;
+using remaphore::nats::message;
+using remaphore::nats::options;
+using remaphore::test::nats_server;
+using remaphore::test::run_coro;
+
+namespace {
+
+options opts_for(std::initializer_list<std::string> urls) {
+  options o;
+  o.servers = urls;
+  o.connect_timeout = 2s;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("client: publish and subscribe round trip, wildcards, big payload, headers") {
+  nats_server server;
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    client c(ioc.get_executor(), opts_for({server.url()}));
+    REQUIRE_FALSE(co_await c.connect());
+    CHECK(c.connected());
+    auto exact = c.subscribe("t.one");
+    auto star = c.subscribe("t.*");
+    auto full = c.subscribe("t.>");
+    REQUIRE_FALSE(co_await c.flush(2s));
+    REQUIRE_FALSE(c.publish("t.one", "hello"));
+    REQUIRE_FALSE(c.publish("t.two.deep", "deep"));
+    message m;
+    REQUIRE_FALSE(co_await c.next_msg(exact, m, 2s));
+    CHECK(m.subject == "t.one");
+    CHECK(m.payload == "hello");
+    REQUIRE_FALSE(co_await c.next_msg(star, m, 2s));
+    CHECK(m.payload == "hello");
+    REQUIRE_FALSE(co_await c.next_msg(full, m, 2s));
+    CHECK(m.payload == "hello");
+    REQUIRE_FALSE(co_await c.next_msg(full, m, 2s));
+    CHECK(m.subject == "t.two.deep");
+    CHECK(co_await c.next_msg(star, m, 200ms) == errc::timeout);  // t.* does not match two segments
+
+    // A 1 MiB payload (the server's default max_payload) arrives intact.
+    std::string big(c.info().max_payload, 'x');
+    for (std::size_t i = 0; i < big.size(); i += 997) big[i] = static_cast<char>('a' + i % 26);
+    REQUIRE_FALSE(c.publish("t.one", big));
+    REQUIRE_FALSE(co_await c.next_msg(exact, m, 5s));
+    CHECK(m.payload == big);
+    CHECK(c.publish("t.one", big + "y") == errc::max_payload_exceeded);
+
+    // Headers.
+    REQUIRE_FALSE(c.publish("t.one", "body", {}, "NATS/1.0\r\nX-Test: 1\r\n\r\n"));
+    REQUIRE_FALSE(co_await c.next_msg(exact, m, 2s));
+    CHECK(m.payload == "body");
+    CHECK(m.headers.find("X-Test: 1") != std::string::npos);
+    co_await c.close();
+    CHECK(c.is_closed());
+  });
+}
+
+TEST_CASE("client: request/reply, no responders, auto-unsubscribe") {
+  nats_server server;
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    client responder(ioc.get_executor(), opts_for({server.url()}));
+    client requester(ioc.get_executor(), opts_for({server.url()}));
+    REQUIRE_FALSE(co_await responder.connect());
+    REQUIRE_FALSE(co_await requester.connect());
+    auto svc = responder.subscribe("svc.echo", {}, 2);
+    REQUIRE_FALSE(co_await responder.flush(2s));
+    asio::co_spawn(ioc, [&]() -> awaitable<void> {
+      message m;
+      while (!co_await responder.next_msg(svc, m, 5s)) responder.publish(m.reply, "re:" + m.payload);
+    }, asio::detached);
+    message reply;
+    REQUIRE_FALSE(co_await requester.request("svc.echo", "one", reply, 2s));
+    CHECK(reply.payload == "re:one");
+    REQUIRE_FALSE(co_await requester.request("svc.echo", "two", reply, 2s));
+    CHECK(reply.payload == "re:two");
+    // The responder auto-unsubscribed after 2 messages: now nobody listens.
+    CHECK(co_await requester.request("svc.echo", "three", reply, 2s) == errc::no_responders);
+    co_await responder.close();
+    co_await requester.close();
+  });
+}
+
+TEST_CASE("client: a listener that never speaks fails with a timeout within the bound") {
+  asio::io_context acceptor_ctx;
+  asio::ip::tcp::acceptor acceptor(acceptor_ctx, {asio::ip::make_address("127.0.0.1"), 0});
+  int port = acceptor.local_endpoint().port();
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    auto o = opts_for({"nats://127.0.0.1:" + std::to_string(port)});
+    o.connect_timeout = 500ms;
+    client c(ioc.get_executor(), o);
+    auto start = std::chrono::steady_clock::now();
+    auto ec = co_await c.connect();
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(ec == errc::connect_timeout);
+    CHECK(took < 3s);
+    CHECK(c.error_text().find("no answer") != std::string::npos);
+  });
+}
+
+TEST_CASE("client: nothing listening is a clear error") {
+  int port = remaphore::test::free_port();
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    client c(ioc.get_executor(), opts_for({"nats://127.0.0.1:" + std::to_string(port)}));
+    auto ec = co_await c.connect();
+    CHECK(ec);
+    CHECK(c.error_text().find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+  });
+}
+
+TEST_CASE("client: kill -9 the server, restart it on the same port: reconnect and resubscribe") {
+  nats_server server;
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    auto o = opts_for({server.url()});
+    o.reconnect_wait = 50ms;
+    o.reconnect_wait_max = 200ms;
+    client c(ioc.get_executor(), o);
+    REQUIRE_FALSE(co_await c.connect());
+    auto sub = c.subscribe("after.restart");
+    REQUIRE_FALSE(co_await c.flush(2s));
+    server.kill9();
+    asio::steady_timer t(ioc, 300ms);
+    co_await t.async_wait(asio::use_awaitable);
+    server.start();
+    for (int i = 0; i < 100 && c.reconnects() == 0; ++i) {
+      t.expires_after(50ms);
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    REQUIRE(c.reconnects() == 1);
+    REQUIRE_FALSE(co_await c.flush(2s));  // our SUB is in place before we publish
+    REQUIRE_FALSE(c.publish("after.restart", "still here"));
+    message m;
+    REQUIRE_FALSE(co_await c.next_msg(sub, m, 3s));
+    CHECK(m.payload == "still here");
+    co_await c.close();
+  });
+}

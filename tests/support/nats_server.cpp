@@ -1,0 +1,152 @@
+#include "support/nats_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <time.h>
+
+namespace remaphore::test {
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error("cannot bind a loopback port");
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+temp_dir::temp_dir() {
+  char tmpl[] = "/tmp/remaphore-test-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string temp_dir::write(const std::string& name, const std::string& content) const {
+  std::string p = file(name);
+  {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << content;
+  }
+  std::filesystem::permissions(p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return p;
+}
+
+static bool port_accepts(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+nats_server::nats_server(std::string config, std::vector<std::string> extra_args, int port)
+    : args_(std::move(extra_args)), port_(port ? port : free_port()) {
+  if (!config.empty()) {
+    for (auto pos = config.find("{{PORT}}"); pos != std::string::npos; pos = config.find("{{PORT}}"))
+      config.replace(pos, 8, std::to_string(port_));
+    config_path_ = dir_.write("server.conf", config);
+  }
+  start();
+}
+
+nats_server::~nats_server() { stop(); }
+
+void nats_server::start() {
+  if (pid_ > 0) return;
+  std::vector<std::string> argv = {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port_)};
+  if (!config_path_.empty()) {
+    argv.push_back("-c");
+    argv.push_back(config_path_);
+  }
+  for (auto& a : args_) {
+    std::string s = a;
+    for (auto pos = s.find("{{DIR}}"); pos != std::string::npos; pos = s.find("{{DIR}}"))
+      s.replace(pos, 7, dir_.path());
+    argv.push_back(s);
+  }
+  std::string log = dir_.file("server.log");
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    ::execvp("nats-server", cargv.data());
+    ::_exit(127);
+  }
+  pid_ = pid;
+  if (!wait_ready(std::chrono::seconds(10))) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    stop();
+    throw std::runtime_error("nats-server did not start on port " + std::to_string(port_) + ":\n" + text);
+  }
+}
+
+bool nats_server::wait_ready(std::chrono::milliseconds bound) {
+  return wait_until(
+      [&] {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+          pid_ = -1;
+          return true;  // exited: reported as not ready below
+        }
+        return port_accepts(port_);
+      },
+      bound) &&
+         pid_ > 0;
+}
+
+void nats_server::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void nats_server::lame_duck() {
+  if (pid_ > 0) ::kill(pid_, SIGUSR2);
+}
+
+void nats_server::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  bool gone = wait_until([&] { return ::waitpid(pid_, nullptr, WNOHANG) == pid_; }, std::chrono::seconds(5));
+  if (!gone) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  pid_ = -1;
+}
+
+}  // namespace remaphore::test
