@@ -506,3 +506,29 @@ TEST_CASE("parser: empty input needs more") {
   parser p;
   CHECK(parse_need_more(p, "") == 0);
 }
+
+TEST_CASE("parser: mutated streams end in events or an error, never out of bounds") {
+  // Run under the sanitizer build this is a small, deterministic fuzz pass: the
+  // driver checks every view stays inside the consumed bytes.
+  const std::string stream = sample_stream();
+  const std::string alphabet = "MSGHINFOPONG+-ERK 0123456789\r\n\t'{}";
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<std::size_t> pos(0, stream.size() - 1);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  std::uniform_int_distribution<std::size_t> chunk(1, 16);
+  for (int round = 0; round < 2000; ++round) {
+    CAPTURE(round);
+    std::string s = stream;
+    for (int m = 0; m < 1 + round % 4; ++m) s[pos(rng)] = alphabet[pick(rng)];
+    parser_limits limits;
+    limits.max_control_line = 64;
+    limits.max_payload = 64;
+    driver d(limits);
+    for (std::size_t off = 0; off < s.size() && !d.ec;) {
+      const std::size_t n = chunk(rng);
+      d.feed(std::string_view(s).substr(off, n));
+      off += n;
+    }
+    CHECK(d.events.size() <= 15 + 4);
+  }
+}
