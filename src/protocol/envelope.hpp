@@ -57,8 +57,8 @@ struct envelope_fields {
   std::string payload;
 };
 
-// Returns the wire bytes. Fails (returns empty) only if destination or verb holds ','
-// or verb is empty.
+// Returns the wire bytes. Fails (returns empty) only if destination or verb holds ',',
+// verb is empty or uuid is longer than uuid_size: decode() would reject the result.
 std::string encode(const private_key& key, const envelope_fields& fields);
 
 // The uuid transform of DESIGN.md: <= 12 bytes kept, longer -> first 12 bytes of

@@ -11,6 +11,16 @@
 #include "protocol/base58.hpp"
 
 namespace remaphore::protocol {
+namespace {
+
+// A default-constructed string_view has a null data(); libsodium declares some of its
+// pointer arguments non-null even for zero lengths, so hand it a real address instead.
+const unsigned char* bytes_of(std::string_view s) {
+  static const unsigned char empty = 0;
+  return s.data() != nullptr ? reinterpret_cast<const unsigned char*>(s.data()) : &empty;
+}
+
+}  // namespace
 
 static_assert(crypto_sign_PUBLICKEYBYTES == 32);
 static_assert(crypto_sign_SECRETKEYBYTES == 64);
@@ -75,7 +85,7 @@ signature sign(const private_key& key, std::string_view message) {
   crypto_init();
   signature sig{};
   crypto_sign_detached(sig.data(), nullptr,
-                       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       bytes_of(message), message.size(),
                        key.bytes.data());
   return sig;
 }
@@ -83,11 +93,12 @@ signature sign(const private_key& key, std::string_view message) {
 bool verify(const public_key& key, const signature& sig, std::string_view message) {
   crypto_init();
   return crypto_sign_verify_detached(sig.data(),
-                                     reinterpret_cast<const unsigned char*>(message.data()),
+                                     bytes_of(message),
                                      message.size(), key.bytes.data()) == 0;
 }
 
 void random_bytes(std::uint8_t* out, std::size_t n) {
+  if (n == 0) return;  // out may be null then, which libsodium does not allow
   crypto_init();
   randombytes_buf(out, n);
 }
@@ -95,7 +106,7 @@ void random_bytes(std::uint8_t* out, std::size_t n) {
 std::array<std::uint8_t, 32> sha256(std::string_view data) {
   crypto_init();
   std::array<std::uint8_t, 32> out{};
-  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(data.data()),
+  crypto_hash_sha256(out.data(), bytes_of(data),
                      data.size());
   return out;
 }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "protocol/config.hpp"
@@ -283,4 +284,27 @@ TEST_CASE("config: example_config parses and can talk to itself") {
   CHECK(parse_ok(print_config(c)) == c);
   // fresh keys every time
   CHECK(parse_ok(example_config()).identities[0].pub != id.pub);
+}
+
+TEST_CASE("config: random input never crashes") {
+  keys k;
+  const std::string pieces[] = {"server", ":", " ", "#", "[", "]", "\n", "\r\n", "identities",
+                                "peers", "allow_skew", "1s", ",", "*", k.a_pub, k.a_priv,
+                                "\t", "x", "default_identity", "\xff"};
+  std::mt19937 rng(11);
+  int ok = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string text;
+    const auto n = rng() % 30;
+    for (std::size_t j = 0; j < n; ++j) text += pieces[rng() % std::size(pieces)];
+    config c;
+    config_error err;
+    if (parse_config(text, "r", c, err)) {
+      ++ok;
+      CHECK(err.message.empty());
+    } else {
+      CHECK(err.message.rfind("r:", 0) == 0);
+    }
+  }
+  CHECK(ok > 0);
 }

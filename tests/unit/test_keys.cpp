@@ -92,3 +92,12 @@ TEST_CASE("keys: random_bytes fills the buffer") {
   CHECK(a != b);
   random_bytes(nullptr, 0);
 }
+
+TEST_CASE("keys: empty messages, including a null string_view") {
+  const auto kp = generate_key_pair();
+  const std::string_view null_view;
+  const auto sig = sign(kp.priv, null_view);
+  CHECK(verify(kp.pub, sig, null_view));
+  CHECK(verify(kp.pub, sig, ""));
+  CHECK(sha256(null_view) == sha256(""));
+}
