@@ -1,5 +1,132 @@
+// remaphore: a remote semaphore over NATS. See README.md and --help.
+#include <sys/stat.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cerrno>
 #include <cstdio>
-int main() {
-  std::puts("remaphore " REMAPHORE_VERSION);
-  return 0;
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/cli.hpp"
+#include "app/log.hpp"
+#include "app/modes.hpp"
+#include "protocol/config.hpp"
+#include "protocol/keys.hpp"
+
+using namespace remaphore;
+using namespace remaphore::app;
+
+namespace {
+
+// Reads and parses the config; on failure logs why (file:line) and returns false.
+bool load_config(const std::string& path, protocol::config& cfg) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    log_error("cannot read config file '" + path + "': " + std::strerror(errno) +
+              " (use -c FILE, or -C to print an example)");
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  protocol::config_error err;
+  if (!protocol::parse_config(ss.str(), path, cfg, err)) {
+    log_error(err.message);
+    return false;
+  }
+  // Private keys readable by others are as good as published (ssh refuses such keys).
+  struct stat st {};
+  if (!cfg.identities.empty() && ::stat(path.c_str(), &st) == 0 && (st.st_mode & 077)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    log_warn("config file '" + path + "' holds private keys and has mode " + mode +
+             ": it should be readable by its owner only (chmod 600)");
+  }
+  return true;
+}
+
+void print_summary(const std::string& path, const protocol::config& cfg) {
+  std::printf("config %s is valid\n", path.c_str());
+  for (const auto& s : cfg.servers) std::printf("server: %s\n", s.c_str());
+  std::printf("subject: %s\ndestination: %s\nidentities: %zu\npeers: %zu\n", cfg.subject.c_str(),
+              cfg.destination.c_str(), cfg.identities.size(), cfg.peers.size());
+  if (auto* id = cfg.effective_default_identity())
+    std::printf("default identity: %s\n", id->pub.to_base58().c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli_options cli;
+  cli_error err;
+  if (!parse_cli(argc, argv, cli, err)) {
+    log_error(err.message + " (see remaphore --help)");
+    return exit_usage;
+  }
+  set_log_level(cli.log_level);
+  protocol::crypto_init();
+
+  switch (cli.what) {
+    case mode::help:
+      std::fputs(usage_text().c_str(), stdout);
+      return exit_ok;
+    case mode::version:
+      std::printf("remaphore %s\n", REMAPHORE_VERSION);
+      return exit_ok;
+    case mode::print_config:
+      std::fputs(protocol::example_config().c_str(), stdout);
+      return exit_ok;
+    case mode::keygen: {
+      auto kp = protocol::generate_key_pair();
+      std::printf("%s %s [*]\n", kp.pub.to_base58().c_str(), kp.priv.to_base58().c_str());
+      return exit_ok;
+    }
+    default:
+      break;
+  }
+
+  protocol::config cfg;
+  if (!load_config(cli.config_path, cfg)) return exit_usage;
+  if (cli.what == mode::check_config) {
+    print_summary(cli.config_path, cfg);
+    return exit_ok;
+  }
+  if (cfg.servers.empty()) {
+    log_error(cli.config_path + ": no 'server:' line: remaphore needs a NATS server to talk to");
+    return exit_usage;
+  }
+
+  int code = exit_runtime;
+  try {
+    boost::asio::io_context ioc(1);
+    auto run = [&]() -> boost::asio::awaitable<int> {
+      switch (cli.what) {
+        case mode::send: co_return co_await run_send(cli, cfg);
+        case mode::request: co_return co_await run_request(cli, cfg);
+        default: co_return co_await run_receive(cli, cfg);
+      }
+    };
+    boost::asio::co_spawn(ioc, run(), [&](std::exception_ptr e, int rc) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log_error(std::string("unexpected error: ") + ex.what());
+        }
+        code = exit_runtime;
+      } else {
+        code = rc;
+      }
+      ioc.stop();
+    });
+    ioc.run();
+  } catch (const std::exception& ex) {
+    log_error(std::string("unexpected error: ") + ex.what());
+    code = exit_runtime;
+  }
+  std::fflush(stdout);
+  return code;
 }

@@ -153,6 +153,8 @@ class client {
   std::string current_server() const { return current_ < pool_.size() ? pool_[current_].url.text() : std::string(); }
   const std::string& error_text() const { return error_text_; }
   std::uint64_t reconnects() const { return reconnects_; }
+  // Servers in the pool: the configured ones plus those learned from INFO connect_urls.
+  std::size_t known_servers() const { return pool_.size(); }
   std::size_t pending_bytes() const { return pending_.size(); }
 
  private:

@@ -1,0 +1,94 @@
+// The receiving pipeline: what a receiver does with the bytes of one message,
+// cheapest rejections first, so a message that is not for this node never costs a
+// signature check and nothing from a message is acted on before it is verified.
+//
+//   1 decode   2 clock skew   3 peer known and allowed this verb
+//   4 filters (destination, -u, -v, -p)   5 ed25519 verify   6 replay   -> accept
+//
+// Pure logic: no I/O, the clock is passed in. Each drop has a reason and a counter.
+#pragma once
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/replay_cache.hpp"
+#include "protocol/config.hpp"
+#include "protocol/envelope.hpp"
+
+namespace remaphore::core {
+
+enum class drop_reason {
+  malformed = 0,
+  skew,
+  unknown_peer,
+  verb_not_allowed,
+  destination,
+  uuid,
+  verb_filter,
+  sender_filter,
+  bad_signature,
+  replay,
+  count_  // number of reasons
+};
+const char* to_string(drop_reason r);
+
+struct filters {
+  // Destination: by default the config's destination is matched against the
+  // message's pattern; `exact_destination` (-D) instead requires the message's
+  // destination to be exactly this text; `no_destination` (-d) skips the check.
+  std::optional<std::string> exact_destination;
+  bool no_destination = false;
+  std::optional<std::vector<std::uint8_t>> uuid;  // after the uuid transform
+  std::vector<std::string> verbs;                 // empty: any verb
+  std::optional<protocol::public_key> sender;
+};
+
+// A message that passed every stage. Owns its bytes.
+struct accepted_message {
+  std::string wire;
+  protocol::public_key sender;
+  const protocol::peer* peer = nullptr;  // points into the pipeline's config
+  std::string destination;
+  std::int64_t send_time_ns = 0;
+  std::vector<std::uint8_t> uuid;
+  std::string verb;
+  bool request = false;
+  std::string payload;
+  std::array<std::uint8_t, 32> hash{};
+  std::string matched_destination;  // the node destination that matched ("" with -d)
+};
+
+struct verdict {
+  std::optional<accepted_message> message;  // set when accepted
+  drop_reason reason = drop_reason::malformed;
+  protocol::decode_error decode = protocol::decode_error::ok;  // with malformed
+};
+
+class pipeline {
+ public:
+  pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity = 100000);
+
+  verdict process(std::string_view wire, std::int64_t now_ns,
+                  replay_cache::clock::time_point mono = replay_cache::clock::now());
+
+  std::uint64_t dropped(drop_reason r) const { return counters_[static_cast<std::size_t>(r)]; }
+  std::uint64_t accepted() const { return accepted_; }
+  std::uint64_t signature_checks() const { return signature_checks_; }
+
+ private:
+  const protocol::config& cfg_;
+  filters filters_;
+  replay_cache replay_;
+  std::array<std::uint64_t, static_cast<std::size_t>(drop_reason::count_)> counters_{};
+  std::uint64_t accepted_ = 0;
+  std::uint64_t signature_checks_ = 0;
+};
+
+// True when |now - send_time| <= allow_skew, without overflow for any input.
+bool within_skew(std::int64_t send_time_ns, std::int64_t now_ns, std::chrono::nanoseconds allow_skew);
+
+}  // namespace remaphore::core
