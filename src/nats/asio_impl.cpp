@@ -1,4 +1,6 @@
-// Asio and its SSL support are compiled once, here, instead of in every
-// translation unit that includes them (BOOST_ASIO_SEPARATE_COMPILATION).
+// Asio, its SSL support and Beast are compiled once, here, instead of in every
+// translation unit that includes them (BOOST_ASIO_SEPARATE_COMPILATION,
+// BOOST_BEAST_SEPARATE_COMPILATION).
 #include <boost/asio/impl/src.hpp>
 #include <boost/asio/ssl/impl/src.hpp>
+#include <boost/beast/src.hpp>

@@ -1,0 +1,154 @@
+// TLS and WebSocket transports against a real nats-server with certificates the
+// test makes.
+#include <doctest/doctest.h>
+
+#include "nats/client.hpp"
+#include "nats/error.hpp"
+#include "support/certs.hpp"
+#include "support/coro.hpp"
+#include "support/nats_server.hpp"
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using namespace std::chrono_literals;
+using remaphore::nats::client;
+using remaphore::nats::errc;
+using remaphore::nats::message;
+using remaphore::nats::options;
+using remaphore::test::make_certs;
+using remaphore::test::nats_server;
+using remaphore::test::run_coro;
+using remaphore::test::temp_dir;
+
+namespace {
+
+std::string tls_block(const remaphore::test::test_certs& c, bool verify_clients) {
+  return "tls {\n  cert_file: \"" + c.server_cert + "\"\n  key_file: \"" + c.server_key + "\"\n  ca_file: \"" + c.ca +
+         "\"\n  verify: " + (verify_clients ? "true" : "false") + "\n  timeout: 2\n}\n";
+}
+
+// Connects, subscribes, publishes and receives one message.
+awaitable<void> round_trip(client& c, const std::string& subject) {
+  auto sub = c.subscribe(subject);
+  REQUIRE_FALSE(co_await c.flush(2s));
+  REQUIRE_FALSE(c.publish(subject, "over the wire"));
+  message m;
+  REQUIRE_FALSE(co_await c.next_msg(sub, m, 2s));
+  CHECK(m.payload == "over the wire");
+}
+
+options opts(const std::string& url) {
+  options o;
+  o.servers = {url};
+  o.connect_timeout = 3s;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("transport: tls:// and a nats:// URL upgraded because the server requires TLS") {
+  temp_dir dir;
+  auto certs = make_certs(dir);
+  nats_server server(tls_block(certs, false));
+  for (std::string scheme : {"tls://", "nats://"}) {
+    CAPTURE(scheme);
+    run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+      auto o = opts(scheme + "127.0.0.1:" + std::to_string(server.port()));
+      o.tls.ca_file = certs.ca;
+      client c(ioc.get_executor(), o);
+      auto ec = co_await c.connect();
+      INFO(c.error_text());
+      REQUIRE_FALSE(ec);
+      co_await round_trip(c, "tls.test");
+      co_await c.close();
+    });
+  }
+}
+
+TEST_CASE("transport: a server certificate from an unknown CA is refused with OpenSSL's reason") {
+  temp_dir dir;
+  auto certs = make_certs(dir);
+  nats_server server(tls_block(certs, false));
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    auto o = opts("tls://127.0.0.1:" + std::to_string(server.port()));
+    o.tls.ca_file = certs.other_ca;
+    client c(ioc.get_executor(), o);
+    auto ec = co_await c.connect();
+    CHECK(ec == errc::tls_failed);
+    INFO(c.error_text());
+    CHECK(c.error_text().find("certificate verify failed") != std::string::npos);
+  });
+}
+
+TEST_CASE("transport: mutual TLS required: refused without a client certificate, accepted with one") {
+  temp_dir dir;
+  auto certs = make_certs(dir);
+  nats_server server(tls_block(certs, true));
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    auto o = opts("tls://127.0.0.1:" + std::to_string(server.port()));
+    o.tls.ca_file = certs.ca;
+    o.allow_reconnect = false;
+    {
+      client c(ioc.get_executor(), o);
+      auto ec = co_await c.connect();
+      // TLS 1.3 reports a missing client certificate after the handshake, when the
+      // server closes: either way the connection must fail.
+      CHECK(ec);
+      co_await c.close();
+    }
+    o.tls.cert_file = certs.client_cert;
+    o.tls.key_file = certs.client_key;
+    client c(ioc.get_executor(), o);
+    auto ec = co_await c.connect();
+    INFO(c.error_text());
+    REQUIRE_FALSE(ec);
+    co_await round_trip(c, "mtls.test");
+    co_await c.close();
+  });
+}
+
+TEST_CASE("transport: ws:// and wss:// to nats-server's websocket listener") {
+  temp_dir dir;
+  auto certs = make_certs(dir);
+  int ws_port = remaphore::test::free_port();
+  int wss_port = remaphore::test::free_port();
+  // Two servers: one plain websocket listener, one with TLS.
+  nats_server plain("websocket {\n  listen: \"127.0.0.1:" + std::to_string(ws_port) + "\"\n  no_tls: true\n}\n");
+  nats_server secure("websocket {\n  listen: \"127.0.0.1:" + std::to_string(wss_port) + "\"\n  tls {\n    cert_file: \"" +
+                     certs.server_cert + "\"\n    key_file: \"" + certs.server_key + "\"\n  }\n}\n");
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    auto o = opts("ws://127.0.0.1:" + std::to_string(ws_port));
+    client ws(ioc.get_executor(), o);
+    auto ec = co_await ws.connect();
+    INFO(ws.error_text());
+    REQUIRE_FALSE(ec);
+    co_await round_trip(ws, "ws.test");
+
+    // A WebSocket client and a TCP client on the same server see each other.
+    client tcp(ioc.get_executor(), opts(plain.url()));
+    REQUIRE_FALSE(co_await tcp.connect());
+    auto sub = tcp.subscribe("mixed");
+    REQUIRE_FALSE(co_await tcp.flush(2s));
+    std::string big(200000, 'w');  // spans many WebSocket frames and reads
+    REQUIRE_FALSE(ws.publish("mixed", big));
+    message m;
+    REQUIRE_FALSE(co_await tcp.next_msg(sub, m, 3s));
+    CHECK(m.payload == big);
+    co_await ws.close();
+    co_await tcp.close();
+
+    auto so = opts("wss://127.0.0.1:" + std::to_string(wss_port));
+    so.tls.ca_file = certs.ca;
+    client wss(ioc.get_executor(), so);
+    ec = co_await wss.connect();
+    INFO(wss.error_text());
+    REQUIRE_FALSE(ec);
+    co_await round_trip(wss, "wss.test");
+    co_await wss.close();
+
+    so.tls.ca_file = certs.other_ca;
+    client bad(ioc.get_executor(), so);
+    CHECK(co_await bad.connect() == errc::tls_failed);
+    CHECK(bad.error_text().find("certificate verify failed") != std::string::npos);
+  });
+}
