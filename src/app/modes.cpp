@@ -49,6 +49,7 @@ nats::options nats_options(const cli_options& cli, const protocol::config& cfg) 
   o.tls.ca_file = cfg.tls_ca;
   o.tls.cert_file = cfg.tls_cert;
   o.tls.key_file = cfg.tls_key;
+  o.tls.first = cfg.tls_first;
   o.connect_timeout = cli.connect_timeout;
   o.name = "remaphore";
   o.on_event = [](std::string_view text) {

@@ -186,6 +186,14 @@ awaitable<std::error_code> client::handshake(const server_url& url) {
       error_text_ = url.text() + ": " + detail;
       co_return ec;
     }
+    bool want_tls_first = opts_.tls.first && url.kind == transport_kind::tls;
+    if (want_tls_first) {
+      co_await transport_->start_tls(opts_.tls, url.host, ec, detail);
+      if (ec) {
+        error_text_ = url.text() + ": TLS: " + detail;
+        co_return ec;
+      }
+    }
     event ev;
     if ((ec = co_await read_event(ev))) {
       error_text_ = url.text() + ": " + ec.message() + " (before INFO)";

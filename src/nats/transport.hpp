@@ -18,6 +18,7 @@ struct tls_options {
   std::string cert_file;  // client certificate for mutual TLS
   std::string key_file;
   bool verify = true;     // certificate and host name verification
+  bool first = false;     // TLS before INFO (servers with handshake_first)
 };
 
 class transport {

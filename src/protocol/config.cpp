@@ -146,15 +146,17 @@ class parser {
       out_.user = value;
     } else if (key == "password") {
       out_.password = value;
-    } else if (key == "accept_unbound_replies") {
+    } else if (key == "accept_unbound_replies" || key == "tls_first") {
       const auto v = to_lower(value);
+      bool flag;
       if (v == "yes" || v == "true" || v == "1") {
-        out_.accept_unbound_replies = true;
+        flag = true;
       } else if (v == "no" || v == "false" || v == "0") {
-        out_.accept_unbound_replies = false;
+        flag = false;
       } else {
-        return fail("accept_unbound_replies must be yes or no, not '" + std::string(value) + "'");
+        return fail(key + " must be yes or no, not '" + std::string(value) + "'");
       }
+      (key == "tls_first" ? out_.tls_first : out_.accept_unbound_replies) = flag;
     } else {
       return fail("unknown key '" + key + "'");
     }
@@ -284,6 +286,7 @@ std::string print_config(const config& c) {
   if (!c.token.empty()) line("token", c.token);
   if (!c.user.empty()) line("user", c.user);
   if (!c.password.empty()) line("password", c.password);
+  if (c.tls_first) line("tls_first", "yes");
   if (c.accept_unbound_replies) line("accept_unbound_replies", "yes");
   if (c.retain_max_age != config{}.retain_max_age)
     line("retain_max_age", format_duration(c.retain_max_age));
@@ -316,6 +319,8 @@ std::string example_config() {
   out += "# tls_ca: /etc/remaphore/ca.pem\n";
   out += "# tls_cert: /etc/remaphore/client.pem\n";
   out += "# tls_key: /etc/remaphore/client.key\n";
+  out += "# TLS before anything else, for servers set up with handshake_first.\n";
+  out += "# tls_first: no\n";
   out += "\n";
   out += "# Messages go to <subject>.all or <subject>.<S>.\n";
   out += "subject: remaphore\n";

@@ -38,6 +38,7 @@ struct config {
 
   // Additions (optional keys).
   std::string tls_ca, tls_cert, tls_key;
+  bool tls_first = false;  // TLS handshake before the server's INFO
   std::string nkey_seed;  // path of an nkey seed file
   std::string token;
   std::string user, password;

@@ -2,6 +2,12 @@
 // test makes.
 #include <doctest/doctest.h>
 
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
 #include "nats/client.hpp"
 #include "nats/error.hpp"
 #include "support/certs.hpp"
@@ -150,5 +156,68 @@ TEST_CASE("transport: ws:// and wss:// to nats-server's websocket listener") {
     client bad(ioc.get_executor(), so);
     CHECK(co_await bad.connect() == errc::tls_failed);
     CHECK(bad.error_text().find("certificate verify failed") != std::string::npos);
+  });
+}
+
+// nats-server 2.9 has no handshake_first, so a small TLS-first server stands in:
+// TLS handshake at once, then INFO, then PONG for every PING.
+TEST_CASE("transport: TLS-first handshake for servers that expect TLS before INFO") {
+  temp_dir dir;
+  auto certs = make_certs(dir);
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    namespace ssl = asio::ssl;
+    ssl::context sctx(ssl::context::tls_server);
+    sctx.use_certificate_chain_file(certs.server_cert);
+    sctx.use_private_key_file(certs.server_key, ssl::context::pem);
+    asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    int port = acceptor.local_endpoint().port();
+    int served = 0;
+    asio::co_spawn(
+        ioc,
+        [&]() -> awaitable<void> {
+          for (;;) {
+            auto sock = co_await acceptor.async_accept(asio::use_awaitable);
+            ++served;
+            asio::co_spawn(
+                ioc,
+                [&sctx, s = std::move(sock)]() mutable -> awaitable<void> {
+                  ssl::stream<asio::ip::tcp::socket> tls(std::move(s), sctx);
+                  co_await tls.async_handshake(ssl::stream_base::server, asio::use_awaitable);
+                  std::string info = "INFO {\"server_id\":\"fake\",\"max_payload\":1048576,\"tls_required\":true}\r\n";
+                  co_await asio::async_write(tls, asio::buffer(info), asio::use_awaitable);
+                  std::string buf;
+                  for (;;) {
+                    char chunk[4096];
+                    std::size_t n = co_await tls.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+                    buf.append(chunk, n);
+                    for (auto pos = buf.find("PING\r\n"); pos != std::string::npos; pos = buf.find("PING\r\n")) {
+                      buf.erase(0, pos + 6);
+                      co_await asio::async_write(tls, asio::buffer(std::string("PONG\r\n")), asio::use_awaitable);
+                    }
+                  }
+                },
+                asio::detached);
+          }
+        },
+        asio::detached);
+
+    auto o = opts("tls://127.0.0.1:" + std::to_string(port));
+    o.tls.ca_file = certs.ca;
+    o.connect_timeout = 1s;
+    {
+      // Without tls_first the client waits for an INFO that never comes in clear.
+      client c(ioc.get_executor(), o);
+      CHECK(co_await c.connect() == errc::connect_timeout);
+    }
+    o.tls.first = true;
+    client c(ioc.get_executor(), o);
+    auto ec = co_await c.connect();
+    INFO(c.error_text());
+    REQUIRE_FALSE(ec);
+    CHECK(c.info().server_id == "fake");
+    CHECK_FALSE(co_await c.flush(2s));
+    co_await c.close();
+    CHECK(served == 2);
+    acceptor.close();
   });
 }
