@@ -17,6 +17,8 @@ enum long_only : int {
   opt_keygen,
   opt_json,
   opt_connect_timeout,
+  opt_retain,
+  opt_since,
 };
 
 const option long_options[] = {
@@ -40,6 +42,8 @@ const option long_options[] = {
     {"keygen", no_argument, nullptr, opt_keygen},
     {"json", no_argument, nullptr, opt_json},
     {"connect-timeout", required_argument, nullptr, opt_connect_timeout},
+    {"retain", no_argument, nullptr, opt_retain},
+    {"since", required_argument, nullptr, opt_since},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -93,6 +97,9 @@ Options:
   -v, --verb V[,V...]    send: the verb (default ping); receive: accept only these verbs
   -S, --subject S        use subject <root>.S instead of <root>.all
   -n, --count K          receive: wait until K distinct peers sent a matching message
+      --retain           send: also keep the signal in a JetStream stream (retain_max_age,
+                         default 24h) for receivers that start later
+      --since DUR        receive: also accept signals retained within DUR
       --json             request: print each reply as a JSON object per line
       --connect-timeout DUR   per server (default 2s)
       --log-level L      error, warn, info (default) or debug; logs go to stderr
@@ -169,6 +176,16 @@ bool parse_cli(int argc, char** argv, cli_options& out, cli_error& err) {
       case opt_check_config: check_config = true; break;
       case opt_keygen: keygen = true; break;
       case opt_json: out.json = true; break;
+      case opt_retain: out.retain = true; break;
+      case opt_since: {
+        auto d = protocol::parse_duration(v);
+        if (!d || d->count() <= 0) {
+          err.message = "invalid duration for --since: '" + v + "' (examples: 10m, 2h)";
+          return false;
+        }
+        out.since = *d;
+        break;
+      }
       case opt_connect_timeout: {
         auto d = protocol::parse_duration(v);
         if (!d || d->count() <= 0) {
@@ -213,6 +230,10 @@ bool parse_cli(int argc, char** argv, cli_options& out, cli_error& err) {
   } else {
     out.what = mode::receive;
   }
+  if (out.retain && out.what != mode::send) {
+    err.message = "--retain is for sending (-s); receivers use --since";
+    return false;
+  }
   if (out.dest && out.no_dest_filter && out.what == mode::receive) {
     err.message = "-D and -d cannot be used together";
     return false;
@@ -224,6 +245,10 @@ bool parse_cli(int argc, char** argv, cli_options& out, cli_error& err) {
     }
     if (out.count) {
       err.message = "-n is for receiving";
+      return false;
+    }
+    if (out.since) {
+      err.message = "--since is for receiving (send with --retain)";
       return false;
     }
   }

@@ -24,6 +24,8 @@ struct cli_options {
   std::optional<std::string> subject;     // -S
   unsigned count = 0;                     // -n K (counting barrier)
   bool json = false;                      // --json
+  bool retain = false;                    // --retain (send): keep the signal in JetStream
+  std::optional<std::chrono::nanoseconds> since;  // --since DUR (receive): also signals retained that recently
   std::string log_level = "info";
   std::chrono::milliseconds connect_timeout{2000};
   std::vector<std::string> rest;          // payload words or the command

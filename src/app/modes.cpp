@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cctype>
 #include <cstdio>
 #include <deque>
 #include <map>
@@ -20,6 +21,7 @@
 #include "core/runner.hpp"
 #include "nats/client.hpp"
 #include "nats/error.hpp"
+#include "nats/jetstream.hpp"
 #include "protocol/duration.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/pattern.hpp"
@@ -62,6 +64,21 @@ nats::options nats_options(const cli_options& cli, const protocol::config& cfg) 
       log_debug(text);
   };
   return o;
+}
+
+// Retained signals live in one stream per subject root, one message per subject:
+// <root>.retained.<all|S>.<hex uuid>.<sender key>, so a receiver's filter lets the
+// server pick the latest signal of each sender for its uuid.
+std::string stream_name(const protocol::config& cfg) {
+  if (cfg.subject == "remaphore") return "REMAPHORE";
+  std::string name = "REMAPHORE_";
+  for (char ch : cfg.subject) name += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::toupper(ch)) : '_';
+  return name;
+}
+
+std::string retained_subject(const cli_options& cli, const protocol::config& cfg, const std::string& uuid_hex,
+                             const std::string& sender) {
+  return cfg.subject + ".retained." + cli.subject.value_or("all") + "." + uuid_hex + "." + sender;
 }
 
 std::string subject_of(const cli_options& cli, const protocol::config& cfg) {
@@ -178,6 +195,22 @@ awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg) {
   nats::client c(co_await asio::this_coro::executor, nats_options(cli, cfg));
   auto work = [&]() -> awaitable<int> {
     if (!co_await connect_or_log(c, cfg)) co_return exit_runtime;
+    if (cli.retain) {
+      // Stored first: if JetStream cannot keep it, nothing was sent and we say so.
+      protocol::envelope_view env;
+      protocol::decode(wire, env);
+      std::string why;
+      nats::js::stream_config sc{stream_name(cfg), {cfg.subject + ".retained.>"}, cfg.retain_max_age, 1};
+      auto ec = co_await nats::js::ensure_stream(c, sc, why, flush_timeout);
+      if (!ec)
+        ec = co_await nats::js::publish(
+            c, retained_subject(cli, cfg, protocol::hex_encode(env.uuid.data(), env.uuid.size()), env.sender.to_base58()),
+            wire, why, flush_timeout);
+      if (ec) {
+        log_error("cannot retain the signal: " + why);
+        co_return exit_runtime;
+      }
+    }
     if (auto ec = c.publish(subject_of(cli, cfg), wire)) {
       log_error("cannot publish: " + ec.message());
       co_return exit_runtime;
@@ -425,17 +458,47 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
     }
   };
 
-  auto receive_loop = [&]() -> awaitable<int> {
-    auto sub = c.subscribe(subject_of(cli, cfg));
-    if (auto ec = co_await c.flush(flush_timeout)) {
-      log_error("cannot subscribe: " + ec.message());
-      co_return exit_runtime;
+  // One message through the pipeline; returns an exit code when receiving is done.
+  drop_reporter drops;
+  bool finished = false;
+  auto on_message = [&](const nats::message& m, std::chrono::nanoseconds retained_for)
+      -> awaitable<std::optional<int>> {
+    if (finished) co_return std::nullopt;
+    auto v = pipe.process(m.payload, protocol::now_unix_ns(), core::replay_cache::clock::now(), retained_for);
+    if (!v.message) {
+      drops.report(v);
+      co_return std::nullopt;
     }
-    std::string dest_text = f.no_destination ? std::string("any destination")
-                            : f.exact_destination ? "destination " + *f.exact_destination
-                                                  : "destination " + cfg.destination;
-    log_info("ready: listening on " + sub->subject() + " at " + c.current_server() + " for " + dest_text);
-    drop_reporter drops;
+    auto& msg = *v.message;
+    ++received;
+    log_info("accepted " + describe(msg) + (retained_for.count() ? " (retained)" : ""));
+    if (cli.count) {
+      senders.insert(msg.sender.bytes);
+      if (senders.size() < cli.count) {
+        log_info(std::to_string(senders.size()) + " of " + std::to_string(cli.count) + " peers so far");
+        if (msg.request && cli.rest.empty()) co_await handle(msg);
+        co_return std::nullopt;
+      }
+      finished = true;
+      co_await handle(msg);
+      co_return exit_ok;
+    }
+    if (once) {
+      finished = true;
+      co_await handle(msg);
+      co_return exit_ok;
+    }
+    if (queue.size() >= max_queued_commands) {
+      log_warn("command queue full (" + std::to_string(max_queued_commands) + "): dropped " + describe(msg));
+      co_return std::nullopt;
+    }
+    queue.push_back(std::move(msg));
+    queue_wake.cancel();
+    co_return std::nullopt;
+  };
+
+  // Reads one subscription until a message ends the run or the connection is gone.
+  auto read_loop = [&](nats::subscription_ptr sub, std::chrono::nanoseconds retained_for) -> awaitable<int> {
     for (;;) {
       nats::message m;
       auto ec = co_await c.next_msg(sub, m, 1h);
@@ -444,35 +507,51 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
         log_error("stopped receiving: " + ec.message() + (c.error_text().empty() ? "" : " (" + c.error_text() + ")"));
         co_return exit_runtime;
       }
-      auto v = pipe.process(m.payload, protocol::now_unix_ns());
-      if (!v.message) {
-        drops.report(v);
-        continue;
-      }
-      auto& msg = *v.message;
-      ++received;
-      log_info("accepted " + describe(msg));
-      if (cli.count) {
-        senders.insert(msg.sender.bytes);
-        if (senders.size() < cli.count) {
-          log_info(std::to_string(senders.size()) + " of " + std::to_string(cli.count) + " peers so far");
-          if (msg.request && cli.rest.empty()) co_await handle(msg);
-          continue;
-        }
-        co_await handle(msg);
-        co_return exit_ok;
-      }
-      if (once) {
-        co_await handle(msg);
-        co_return exit_ok;
-      }
-      if (queue.size() >= max_queued_commands) {
-        log_warn("command queue full (" + std::to_string(max_queued_commands) + "): dropped " + describe(msg));
-        continue;
-      }
-      queue.push_back(std::move(msg));
-      queue_wake.cancel();
+      if (auto code = co_await on_message(m, retained_for)) co_return *code;
     }
+  };
+
+  auto live_sub = c.subscribe(subject_of(cli, cfg));
+  nats::subscription_ptr retained_sub;
+  auto receive_live = [&]() -> awaitable<int> { co_return co_await read_loop(live_sub, std::chrono::nanoseconds(0)); };
+  auto receive_retained = [&]() -> awaitable<int> {
+    if (!retained_sub) {
+      asio::steady_timer forever(ex, asio::steady_timer::time_point::max());
+      co_await forever.async_wait(use_awaitable);
+    }
+    co_return co_await read_loop(retained_sub, *cli.since);
+  };
+
+  // Subscribes (live first, so nothing falls between the two), then asks JetStream
+  // for what was retained within --since.
+  auto subscribe_all = [&]() -> awaitable<int> {
+    if (auto ec = co_await c.flush(flush_timeout)) {
+      log_error("cannot subscribe: " + ec.message());
+      co_return exit_runtime;
+    }
+    if (cli.since) {
+      retained_sub = c.subscribe(c.new_inbox());
+      std::string filter = retained_subject(cli, cfg, f.uuid ? protocol::hex_encode(f.uuid->data(), f.uuid->size()) : "*", "*");
+      auto start = std::chrono::system_clock::now() -
+                   std::chrono::duration_cast<std::chrono::system_clock::duration>(*cli.since + cfg.allow_skew);
+      std::string why;
+      auto ec = co_await nats::js::create_push_consumer(c, stream_name(cfg), filter, retained_sub->subject(), start,
+                                                        why, flush_timeout);
+      if (ec == nats::errc::server_error && why.find("stream not found") != std::string::npos) {
+        log_info("no signal has been retained yet (no stream " + stream_name(cfg) + ")");
+        c.unsubscribe(retained_sub);
+        retained_sub = nullptr;
+      } else if (ec) {
+        log_error("cannot read retained signals: " + why);
+        co_return exit_runtime;
+      }
+    }
+    std::string dest_text = f.no_destination ? std::string("any destination")
+                            : f.exact_destination ? "destination " + *f.exact_destination
+                                                  : "destination " + cfg.destination;
+    log_info("ready: listening on " + live_sub->subject() + " at " + c.current_server() + " for " + dest_text +
+             (cli.since ? " (and signals retained in the last " + protocol::format_duration(*cli.since) + ")" : ""));
+    co_return exit_ok;
   };
 
   // remaphore's own timeout (-t) ends everything, a running command included.
@@ -490,8 +569,11 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
 
   int code = exit_runtime;
   if (co_await connect_or_log(c, cfg)) {
-    auto r = co_await (receive_loop() || dispatcher() || wait_signal() || deadline());
-    code = std::visit([](int v) { return v; }, r);
+    code = co_await subscribe_all();
+    if (code == exit_ok) {
+      auto r = co_await (receive_live() || receive_retained() || dispatcher() || wait_signal() || deadline());
+      code = std::visit([](int v) { return v; }, r);
+    }
   }
   co_await c.close();
   co_return code;

@@ -36,7 +36,8 @@ pipeline::pipeline(const protocol::config& cfg, filters f, std::size_t replay_ca
     // send_time may be up to allow_skew ahead of or behind our clock.
     : cfg_(cfg), filters_(std::move(f)), replay_(cfg.allow_skew * 2, replay_capacity) {}
 
-verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cache::clock::time_point mono) {
+verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cache::clock::time_point mono,
+                          std::chrono::nanoseconds retained_for) {
   verdict v;
   auto drop = [&](drop_reason r) {
     ++counters_[static_cast<std::size_t>(r)];
@@ -50,7 +51,13 @@ verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cac
   if (v.decode != protocol::decode_error::ok) return drop(drop_reason::malformed);
 
   // 2. Clock skew.
-  if (!within_skew(env.send_time_ns, now_ns, cfg_.allow_skew)) return drop(drop_reason::skew);
+  bool fresh = within_skew(env.send_time_ns, now_ns, cfg_.allow_skew);
+  if (!fresh && retained_for.count() > 0 && env.send_time_ns < now_ns) {
+    // A retained signal: old, but not older than the window the receiver asked for.
+    std::uint64_t age = static_cast<std::uint64_t>(now_ns) - static_cast<std::uint64_t>(env.send_time_ns);
+    fresh = age <= static_cast<std::uint64_t>(retained_for.count()) + static_cast<std::uint64_t>(cfg_.allow_skew.count());
+  }
+  if (!fresh) return drop(drop_reason::skew);
 
   // 3. Peer known, and allowed this verb.
   const protocol::peer* peer = cfg_.find_peer(env.sender);

@@ -72,8 +72,11 @@ class pipeline {
  public:
   pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity = 100000);
 
+  // `retained_for` > 0 for a message delivered from the retained-signal stream: its
+  // send time may then lie up to that much further in the past.
   verdict process(std::string_view wire, std::int64_t now_ns,
-                  replay_cache::clock::time_point mono = replay_cache::clock::now());
+                  replay_cache::clock::time_point mono = replay_cache::clock::now(),
+                  std::chrono::nanoseconds retained_for = std::chrono::nanoseconds(0));
 
   std::uint64_t dropped(drop_reason r) const { return counters_[static_cast<std::size_t>(r)]; }
   std::uint64_t accepted() const { return accepted_; }

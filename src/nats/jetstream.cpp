@@ -1,0 +1,124 @@
+#include "nats/jetstream.hpp"
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "nats/error.hpp"
+
+namespace remaphore::nats::js {
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+
+// One API call: request, then map the JSON answer's "error" to text.
+awaitable<std::error_code> call(client& c, const std::string& subject, const std::string& body,
+                                nlohmann::json& answer, std::string& why, std::chrono::nanoseconds timeout) {
+  message reply;
+  auto ec = co_await c.request(subject, body, reply, timeout);
+  if (ec == errc::no_responders) {
+    why = "JetStream is not enabled on the server (no answer on " + subject + ")";
+    co_return ec;
+  }
+  if (ec) {
+    why = subject + ": " + ec.message();
+    co_return ec;
+  }
+  answer = nlohmann::json::parse(reply.payload, nullptr, false);
+  if (answer.is_discarded() || !answer.is_object()) {
+    why = subject + ": the answer is not JSON";
+    co_return make_error_code(errc::server_error);
+  }
+  if (auto it = answer.find("error"); it != answer.end() && it->is_object()) {
+    why = it->value("description", std::string("unknown JetStream error"));
+    co_return make_error_code(errc::server_error);
+  }
+  co_return std::error_code{};
+}
+
+}  // namespace
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
+  long frac = static_cast<long>(ns % 1'000'000'000);
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  return buf;
+}
+
+awaitable<std::error_code> ensure_stream(client& c, const stream_config& cfg, std::string& why,
+                                         std::chrono::nanoseconds timeout) {
+  nlohmann::json body = {
+      {"name", cfg.name},
+      {"subjects", cfg.subjects},
+      {"retention", "limits"},
+      {"storage", "file"},
+      {"num_replicas", 1},
+      {"max_msgs_per_subject", cfg.max_msgs_per_subject},
+      {"max_age", cfg.max_age.count()},
+      {"discard", "old"},
+      {"allow_direct", true},
+  };
+  nlohmann::json answer;
+  auto ec = co_await call(c, "$JS.API.STREAM.CREATE." + cfg.name, body.dump(), answer, why, timeout);
+  if (ec == errc::server_error) {
+    // Another host created it first, perhaps with another max_age: use it as it is.
+    nlohmann::json info;
+    std::string info_why;
+    if (!co_await call(c, "$JS.API.STREAM.INFO." + cfg.name, "", info, info_why, timeout)) co_return std::error_code{};
+  }
+  co_return ec;
+}
+
+awaitable<std::error_code> publish(client& c, const std::string& subject, const std::string& payload,
+                                   std::string& why, std::chrono::nanoseconds timeout) {
+  message reply;
+  auto ec = co_await c.request(subject, payload, reply, timeout);
+  if (ec == errc::no_responders) {
+    why = "no stream holds " + subject;
+    co_return ec;
+  }
+  if (ec) {
+    why = "no acknowledgement from JetStream: " + ec.message();
+    co_return ec;
+  }
+  auto ack = nlohmann::json::parse(reply.payload, nullptr, false);
+  if (ack.is_discarded() || !ack.is_object() || ack.contains("error") || !ack.contains("seq")) {
+    why = "JetStream did not store the message: " + reply.payload;
+    co_return make_error_code(errc::server_error);
+  }
+  co_return std::error_code{};
+}
+
+awaitable<std::error_code> create_push_consumer(client& c, const std::string& stream,
+                                                const std::string& filter_subject,
+                                                const std::string& deliver_subject,
+                                                std::chrono::system_clock::time_point start, std::string& why,
+                                                std::chrono::nanoseconds timeout) {
+  nlohmann::json body = {
+      {"stream_name", stream},
+      {"config",
+       {
+           {"deliver_subject", deliver_subject},
+           {"deliver_policy", "by_start_time"},
+           {"opt_start_time", rfc3339(start)},
+           {"ack_policy", "none"},
+           {"filter_subject", filter_subject},
+           {"inactive_threshold", std::chrono::nanoseconds(std::chrono::minutes(1)).count()},
+           {"mem_storage", true},
+           {"num_replicas", 1},
+       }},
+  };
+  nlohmann::json answer;
+  co_return co_await call(c, "$JS.API.CONSUMER.CREATE." + stream, body.dump(), answer, why, timeout);
+}
+
+}  // namespace remaphore::nats::js
