@@ -63,6 +63,7 @@ struct config {
   int subs = 1;
   std::string subject = "remaphore.bench";
   int timeout_s = 60;
+  std::string tls_ca;  // CA file for tls:// and wss:// URLs
 };
 
 // ---- time and small helpers --------------------------------------------------------
@@ -95,6 +96,7 @@ constexpr std::size_t client_high_water = 256 * 1024;
 nats::options client_options(const config& c, const std::string& name) {
   nats::options o;
   o.servers = {c.url};
+  o.tls.ca_file = c.tls_ca;
   o.name = name;
   o.randomize = false;
   o.connect_timeout = 2s;
@@ -422,7 +424,8 @@ void usage(FILE* f) {
                "  --size     payload bytes (default 128)\n"
                "  --subs     subscribers for sub and pubsub, one connection each (default 1, max %d)\n"
                "  --subject  subject (default remaphore.bench)\n"
-               "  --timeout  bound on each wait and on the measured phase, seconds (default 60)\n",
+               "  --timeout  bound on each wait and on the measured phase, seconds (default 60)\n"
+               "  --tls-ca   CA file for tls:// and wss:// URLs\n",
                max_subs);
 }
 
@@ -445,6 +448,7 @@ config parse_args(int argc, char** argv) {
       {"msgs", required_argument, nullptr, 'n'},    {"size", required_argument, nullptr, 's'},
       {"subs", required_argument, nullptr, 'k'},    {"subject", required_argument, nullptr, 'j'},
       {"timeout", required_argument, nullptr, 't'}, {"help", no_argument, nullptr, 'h'},
+      {"tls-ca", required_argument, nullptr, 'a'},
       {nullptr, 0, nullptr, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "h", longopts, nullptr)) != -1) {
@@ -466,6 +470,7 @@ config parse_args(int argc, char** argv) {
       case 's': c.size = static_cast<int>(parse_long("--size", optarg, 0, 64L * 1024 * 1024)); break;
       case 'k': c.subs = static_cast<int>(parse_long("--subs", optarg, 1, max_subs)); break;
       case 'j': c.subject = optarg; break;
+      case 'a': c.tls_ca = optarg; break;
       case 't': c.timeout_s = static_cast<int>(parse_long("--timeout", optarg, 1, 3600)); break;
       case 'h': usage(stdout); std::exit(exit_ok);
       default: usage(stderr); std::exit(exit_usage);
