@@ -356,8 +356,14 @@ class drop_reporter {
   std::map<std::string, std::size_t> by_reason_;
 };
 
+// Text from a message goes into logs clipped: a log line stays a line, whatever
+// a peer puts in its verb.
+std::string clip(const std::string& text, std::size_t max = 64) {
+  return text.size() <= max ? text : text.substr(0, max) + "...(" + std::to_string(text.size()) + " bytes)";
+}
+
 std::string describe(const core::accepted_message& m) {
-  return "'" + m.verb + "' from " + (m.peer ? m.peer->destination : std::string("?")) + " (" +
+  return "'" + clip(m.verb) + "' from " + (m.peer ? m.peer->destination : std::string("?")) + " (" +
          m.sender.to_base58() + ")";
 }
 

@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -219,5 +220,57 @@ TEST_CASE("transport: TLS-first handshake for servers that expect TLS before INF
     co_await c.close();
     CHECK(served == 2);
     acceptor.close();
+  });
+}
+
+TEST_CASE("transport: reconnect and auth work the same over WebSocket, and a server list may mix transports") {
+  int ws_port = remaphore::test::free_port();
+  nats_server server("authorization { token: \"s3cret\" }\nwebsocket {\n  listen: \"127.0.0.1:" +
+                     std::to_string(ws_port) + "\"\n  no_tls: true\n}\n");
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    std::string ws_url = "ws://127.0.0.1:" + std::to_string(ws_port);
+    {
+      auto o = opts(ws_url);
+      o.token = "wrong";
+      client c(ioc.get_executor(), o);
+      CHECK(co_await c.connect() == errc::auth_failed);
+      CHECK(c.error_text() == "Authorization Violation");
+    }
+    auto o = opts(ws_url);
+    o.token = "s3cret";
+    o.reconnect_wait = 50ms;
+    o.reconnect_wait_max = 200ms;
+    client c(ioc.get_executor(), o);
+    auto ec = co_await c.connect();
+    INFO(c.error_text());
+    REQUIRE_FALSE(ec);
+    auto sub = c.subscribe("ws.reconnect");
+    REQUIRE_FALSE(co_await c.flush(2s));
+    server.kill9();
+    server.start();
+    asio::steady_timer t(ioc);
+    for (int i = 0; i < 200 && c.reconnects() == 0; ++i) {
+      t.expires_after(20ms);
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    REQUIRE(c.reconnects() == 1);
+    REQUIRE_FALSE(co_await c.flush(2s));
+    REQUIRE_FALSE(c.publish("ws.reconnect", "after restart"));
+    message m;
+    REQUIRE_FALSE(co_await c.next_msg(sub, m, 3s));
+    CHECK(m.payload == "after restart");
+    co_await c.close();
+
+    // A list with a dead WebSocket URL and a live TCP one: the client gets through.
+    options mixed;
+    mixed.servers = {"ws://127.0.0.1:" + std::to_string(remaphore::test::free_port()), server.url()};
+    mixed.token = "s3cret";
+    mixed.connect_timeout = 2s;
+    client m2(ioc.get_executor(), mixed);
+    ec = co_await m2.connect();
+    INFO(m2.error_text());
+    CHECK_FALSE(ec);
+    CHECK(m2.current_server() == server.url());
+    co_await m2.close();
   });
 }
