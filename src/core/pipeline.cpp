@@ -31,10 +31,17 @@ bool within_skew(std::int64_t send_time_ns, std::int64_t now_ns, std::chrono::na
   return skew >= 0 && diff <= static_cast<std::uint64_t>(skew);
 }
 
+// A hash must be remembered as long as its message can pass the skew check:
+// send_time may be up to allow_skew ahead of or behind our clock. allow_skew can be
+// as large as a Go duration goes; doubling that must saturate, not wrap to a
+// negative window that forgets every hash at once.
+static std::chrono::nanoseconds replay_window(std::chrono::nanoseconds allow_skew) {
+  constexpr auto max = std::chrono::nanoseconds::max();
+  return allow_skew > max / 2 ? max : allow_skew * 2;
+}
+
 pipeline::pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity)
-    // A hash must be remembered as long as its message can pass the skew check:
-    // send_time may be up to allow_skew ahead of or behind our clock.
-    : cfg_(cfg), filters_(std::move(f)), replay_(cfg.allow_skew * 2, replay_capacity) {}
+    : cfg_(cfg), filters_(std::move(f)), replay_(replay_window(cfg.allow_skew), replay_capacity) {}
 
 verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cache::clock::time_point mono,
                           std::chrono::nanoseconds retained_for) {

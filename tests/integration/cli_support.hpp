@@ -1,0 +1,215 @@
+// Helpers of the end-to-end CLI tests (test_cli*.cpp): the real remaphore binary,
+// run as separate processes against a real nats-server, with configs composed
+// from keys that `remaphore --keygen` prints.
+#pragma once
+#include <doctest/doctest.h>
+#include <dirent.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/nats_server.hpp"
+#include "support/process.hpp"
+
+namespace remaphore::test::cli {
+
+using namespace std::chrono_literals;
+
+inline const std::string binary = REMAPHORE_BINARY;
+
+// Bounds: generous for slow (sanitizer) builds; a passing run is far below them.
+inline constexpr auto run_bound = 15s;    // a one-shot remaphore call
+inline constexpr auto ready_bound = 10s;  // a receiver subscribed ("ready:")
+inline constexpr auto event_bound = 10s;  // a message to arrive and be handled
+
+inline std::vector<std::string> argv_of(std::vector<std::string> args) {
+  args.insert(args.begin(), binary);
+  return args;
+}
+
+// Sanitizer builds report into the child's stderr; a report fails the test even
+// when the exit code looks right.
+inline void check_no_sanitizer_report(const std::string& err) {
+  for (const char* what : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"})
+    CHECK_MESSAGE(err.find(what) == std::string::npos, "sanitizer report in stderr:\n" << err);
+}
+
+// A remaphore process (or a shell running one) in the background. When it is still
+// running at the end of the test it gets SIGTERM, so that it ends its own commands,
+// then the process group is killed if need be; its stderr is checked for sanitizer
+// reports either way.
+class child : public process {
+ public:
+  explicit child(process p) : process(std::move(p)) {}
+  child(child&&) = default;
+  child& operator=(child&&) = default;
+  ~child() {
+    if (pid() <= 0) return;  // moved from
+    if (running()) {
+      signal(SIGTERM);
+      process::wait(run_bound);
+    }
+    check_no_sanitizer_report(err());
+  }
+  process_result wait(std::chrono::milliseconds bound) {
+    auto r = process::wait(bound);
+    check_no_sanitizer_report(r.err);
+    return r;
+  }
+};
+
+// `remaphore args...` to completion.
+inline process_result run_remaphore(std::vector<std::string> args, std::chrono::milliseconds bound = run_bound) {
+  auto r = run(argv_of(std::move(args)), bound);
+  check_no_sanitizer_report(r.err);
+  return r;
+}
+
+// Starts `remaphore args...` in the background.
+inline child spawn(std::vector<std::string> args) { return child(process::start(argv_of(std::move(args)))); }
+
+// Starts a receiver and waits until it has subscribed (its "ready:" log line).
+inline child start_receiver(std::vector<std::string> args) {
+  auto p = spawn(std::move(args));
+  bool ready = p.wait_stderr("ready:", ready_bound);
+  REQUIRE_MESSAGE(ready, "the receiver did not get ready; stderr:\n" << p.err());
+  return p;
+}
+
+struct key_pair {
+  std::string pub, priv;
+};
+
+// A fresh key pair from `remaphore --keygen` ("<pub> <priv> [*]").
+inline key_pair keygen() {
+  auto r = run_remaphore({"--keygen"});
+  REQUIRE(r.exit_code == 0);
+  std::istringstream in(r.out);
+  key_pair k;
+  std::string verbs;
+  in >> k.pub >> k.priv >> verbs;
+  REQUIRE(verbs == "[*]");
+  return k;
+}
+
+// n key pairs, made by concurrent --keygen runs.
+inline std::vector<key_pair> keygen(std::size_t n) {
+  std::vector<child> procs;
+  for (std::size_t i = 0; i < n; ++i) procs.push_back(spawn({"--keygen"}));
+  std::vector<key_pair> keys;
+  for (auto& p : procs) {
+    auto r = p.wait(run_bound);
+    REQUIRE(r.exit_code == 0);
+    std::istringstream in(r.out);
+    key_pair k;
+    in >> k.pub >> k.priv;
+    keys.push_back(k);
+  }
+  return keys;
+}
+
+inline std::string identity_line(const key_pair& k, const std::string& verbs = "*") {
+  return k.pub + " " + k.priv + " [" + verbs + "]";
+}
+inline std::string peer_line(const std::string& destination, const key_pair& k, const std::string& verbs = "*") {
+  return destination + " " + k.pub + " [" + verbs + "]";
+}
+
+// A config file in the Go tool's syntax; empty fields are left out.
+struct config_text {
+  std::string server;
+  std::string destination;
+  std::string default_identity;
+  std::string subject;
+  std::string allow_skew;
+  std::vector<std::string> extra;       // more "key: value" lines
+  std::vector<std::string> identities;  // identity_line()
+  std::vector<std::string> peers;       // peer_line()
+
+  std::string text() const {
+    std::string t;
+    if (!server.empty()) t += "server: " + server + "\n";
+    if (!subject.empty()) t += "subject: " + subject + "\n";
+    if (!default_identity.empty()) t += "default_identity: " + default_identity + "\n";
+    if (!destination.empty()) t += "destination: " + destination + "\n";
+    if (!allow_skew.empty()) t += "allow_skew: " + allow_skew + "\n";
+    for (auto& l : extra) t += l + "\n";
+    t += "\n[ Identities ]\n";
+    for (auto& l : identities) t += l + "\n";
+    t += "\n[ Peers ]\n";
+    for (auto& l : peers) t += l + "\n";
+    return t;
+  }
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+inline bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+// Polls until the file holds `text`.
+inline bool wait_file_contains(const std::string& path, const std::string& text,
+                               std::chrono::milliseconds bound = event_bound) {
+  return wait_until([&] { return slurp(path).find(text) != std::string::npos; }, bound);
+}
+
+inline std::size_t count_of(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + needle.size()))
+    ++n;
+  return n;
+}
+
+// The value of NAME in an `env` dump, or nullopt-like "<unset>".
+inline std::string env_value(const std::string& env_dump, const std::string& name) {
+  std::istringstream in(env_dump);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
+  return "<unset>";
+}
+
+// Processes (not zombies) whose process group is `pgid`: what a command left behind.
+inline std::vector<int> processes_in_group(int pgid) {
+  std::vector<int> found;
+  DIR* d = ::opendir("/proc");
+  if (!d) return found;
+  while (auto* e = ::readdir(d)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0) continue;
+    std::string stat = slurp("/proc/" + std::string(e->d_name) + "/stat");
+    auto paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(stat.substr(paren + 2));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgrp == pgid && state != 'Z' && state != 'X') found.push_back(static_cast<int>(pid));
+  }
+  ::closedir(d);
+  return found;
+}
+
+// Reads a pid written by a command (`echo $$ > FILE`), waiting for it to appear.
+inline int wait_pid_file(const std::string& path) {
+  int pid = 0;
+  wait_until(
+      [&] {
+        std::string s = slurp(path);
+        if (s.empty() || s.back() != '\n') return false;
+        pid = std::atoi(s.c_str());
+        return pid > 0;
+      },
+      event_bound);
+  return pid;
+}
+
+}  // namespace remaphore::test::cli

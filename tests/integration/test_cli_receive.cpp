@@ -1,0 +1,322 @@
+// End-to-end tests of receiving: which receivers a destination pattern reaches, the
+// -v / -p / -S / -D filters and peer permissions, two receivers on one config, the
+// counting barrier, and that a command never outlives its receiver (-t, SIGTERM).
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli_support.hpp"
+
+using namespace remaphore::test;
+using namespace remaphore::test::cli;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A command that appends "verb payload" to a file, one line per message.
+std::vector<std::string> append_to(const std::string& file) {
+  return {"sh", "-c", "printf '%s %s\\n' \"$1\" \"$2\" >> '" + file + "'", "--"};
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// The messages a receiver has looked at so far: accepted or dropped (debug log).
+std::size_t handled(const process& p) {
+  return count_of(p.err(), "accepted '") + count_of(p.err(), "dropped a message: ");
+}
+
+bool wait_handled(process& p, std::size_t n) {
+  // running() collects the output so far.
+  return wait_until(
+      [&] {
+        p.running();
+        return handled(p) >= n;
+      },
+      event_bound);
+}
+
+}  // namespace
+
+TEST_CASE("cli: a destination pattern reaches the receivers it matches and no others") {
+  nats_server server;
+  temp_dir dir;
+  auto sender = keygen();
+  config_text tx;
+  tx.server = server.url();
+  tx.identities = {identity_line(sender)};
+  auto tx_cfg = dir.write("tx.conf", tx.text());
+
+  const std::vector<std::string> nodes = {"com.crypto.us.left", "com.crypto.us.right", "com.crypto.eu.left",
+                                          "org.other.host"};
+  std::vector<child> receivers;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    config_text rx;
+    rx.server = server.url();
+    rx.destination = nodes[i];
+    rx.peers = {peer_line("the.sender", sender)};
+    auto cfg = dir.write("rx" + std::to_string(i) + ".conf", rx.text());
+    receivers.push_back(spawn(concat({"-c", cfg, "-t", "30s", "--log-level", "debug"}, append_to(dir.file(nodes[i])))));
+  }
+  for (auto& r : receivers) REQUIRE_MESSAGE(r.wait_stderr("ready:", ready_bound), r.err());
+
+  // pattern -> payload; sent in this order.
+  const std::vector<std::pair<std::string, std::string>> sends = {
+      {"com.crypto.us.*", "us-star"},     {"com.crypto.**", "crypto-all"}, {"*.crypto.*.left", "left"},
+      {"com.crypto.us.left", "exact"},    {"com.crypto.us.l*t", "inner"},  {"com.crypto.*.*.*", "too-long"},
+      {"com.*", "too-short"},             {"com.crypto.us*s.left", "overlap"}, {"org.**", "org"},
+      {"**", "all"},
+  };
+  for (auto& [pattern, payload] : sends) {
+    auto r = run_remaphore({"-c", tx_cfg, "-s", "-D", pattern, payload});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  }
+  // Every receiver has looked at every message (accepted or dropped).
+  for (auto& r : receivers) CHECK_MESSAGE(wait_handled(r, sends.size()), r.err());
+
+  const std::map<std::string, std::string> expected = {
+      {"com.crypto.us.left", "ping us-star\nping crypto-all\nping left\nping exact\nping inner\nping all\n"},
+      {"com.crypto.us.right", "ping us-star\nping crypto-all\nping all\n"},
+      {"com.crypto.eu.left", "ping crypto-all\nping left\nping all\n"},
+      {"org.other.host", "ping org\nping all\n"},
+  };
+  for (auto& [node, lines] : expected) {
+    CHECK_MESSAGE(wait_file_contains(dir.file(node), "ping all\n"), node);
+    CHECK_MESSAGE(slurp(dir.file(node)) == lines, node);
+  }
+}
+
+TEST_CASE("cli: receive filters -v, -p, -S and -D, and peer permissions") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(3);
+  auto &a = keys[0], &b = keys[1], &stranger = keys[2];
+
+  auto sender_cfg = [&](const key_pair& k, const std::string& name) {
+    config_text c;
+    c.server = server.url();
+    c.identities = {identity_line(k)};
+    return dir.write(name, c.text());
+  };
+  auto from_a = sender_cfg(a, "a.conf");
+  auto from_b = sender_cfg(b, "b.conf");
+  auto from_stranger = sender_cfg(stranger, "stranger.conf");
+
+  config_text rx;
+  rx.server = server.url();
+  rx.destination = "node.x";
+  rx.peers = {peer_line("from.a", a), peer_line("from.b", b)};
+  auto rx_cfg = dir.write("rx.conf", rx.text());
+  config_text limited = rx;
+  limited.peers = {peer_line("from.a", a, "PING, status")};  // lower-cased when read
+  auto limited_cfg = dir.write("limited.conf", limited.text());
+
+  struct receiver {
+    std::string name;
+    std::vector<std::string> opts;
+    std::string cfg;
+  };
+  const std::vector<receiver> specs = {
+      {"all", {"-d"}, rx_cfg},
+      {"verbs", {"-v", "restart, stop"}, rx_cfg},
+      {"sender", {"-p", a.pub}, rx_cfg},
+      {"subject", {"-S", "grp1", "-d"}, rx_cfg},
+      {"exact", {"-D", "exact.dest"}, rx_cfg},
+      {"limited", {}, limited_cfg},
+  };
+  std::map<std::string, child> rxs;
+  for (auto& s : specs)
+    rxs.emplace(s.name, spawn(concat(concat({"-c", s.cfg, "-t", "30s", "--log-level", "debug"}, s.opts),
+                                     append_to(dir.file(s.name)))));
+  for (auto& [name, p] : rxs) REQUIRE_MESSAGE(p.wait_stderr("ready:", ready_bound), name, ": ", p.err());
+
+  // config, arguments (payload last)
+  const std::vector<std::pair<std::string, std::vector<std::string>>> sends = {
+      {from_a, {"-v", "ping", "m1"}},
+      {from_a, {"-v", "restart", "m2"}},
+      {from_b, {"-v", "stop", "m3"}},
+      {from_b, {"-D", "exact.dest", "m4"}},
+      {from_a, {"-D", "exact.de*", "m5"}},  // -D on a receiver is exact, not a pattern
+      {from_a, {"-S", "grp2", "m6"}},       // nobody listens on grp2
+      {from_a, {"-S", "grp1", "m7"}},
+      {from_stranger, {"m8"}},               // not a peer of anyone
+      {from_a, {"-v", "status", "m9"}},
+      {from_a, {"-v", "Status", "m10"}},     // verbs in messages compare exactly
+  };
+  std::size_t on_all = 0, on_grp1 = 0;
+  for (auto& [cfg, args] : sends) {
+    auto r = run_remaphore(concat({"-c", cfg, "-s"}, args));
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    bool grp1 = args[0] == "-S" && args[1] == "grp1";
+    bool grp2 = args[0] == "-S" && args[1] == "grp2";
+    on_all += !grp1 && !grp2;
+    on_grp1 += grp1;
+  }
+  for (auto& [name, p] : rxs) CHECK_MESSAGE(wait_handled(p, name == "subject" ? on_grp1 : on_all), name, ": ", p.err());
+
+  const std::map<std::string, std::string> expected = {
+      {"all", "ping m1\nrestart m2\nstop m3\nping m4\nping m5\nstatus m9\nStatus m10\n"},
+      {"verbs", "restart m2\nstop m3\n"},
+      {"sender", "ping m1\nrestart m2\nstatus m9\nStatus m10\n"},
+      {"subject", "ping m7\n"},
+      {"exact", "ping m4\n"},
+      {"limited", "ping m1\nstatus m9\n"},
+  };
+  for (auto& [name, lines] : expected) {
+    // The last command may still be writing when its message is logged as accepted.
+    wait_until([&] { return slurp(dir.file(name)) == lines; }, event_bound);
+    CHECK_MESSAGE(slurp(dir.file(name)) == lines, name);
+  }
+
+  // Each filter says why it dropped (debug log).
+  CHECK(rxs.at("verbs").err().find("dropped a message: verb does not match -v") != std::string::npos);
+  CHECK(rxs.at("sender").err().find("dropped a message: sender does not match -p") != std::string::npos);
+  CHECK(rxs.at("exact").err().find("dropped a message: destination does not match") != std::string::npos);
+  CHECK(rxs.at("limited").err().find("dropped a message: peer is not allowed this verb") != std::string::npos);
+  CHECK(rxs.at("limited").err().find("dropped a message: sender is not a configured peer") != std::string::npos);
+}
+
+TEST_CASE("cli: two receivers started with the same config on one host both get the message") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  config_text c;
+  c.server = server.url();
+  c.destination = "node.same";
+  c.identities = {identity_line(k)};
+  c.peers = {peer_line("node.same", k)};
+  auto cfg = dir.write("c.conf", c.text());
+  auto first = start_receiver(concat({"-c", cfg, "-o", "-t", "20s"}, append_to(dir.file("first"))));
+  auto second = start_receiver(concat({"-c", cfg, "-o", "-t", "20s"}, append_to(dir.file("second"))));
+  REQUIRE(run_remaphore({"-c", cfg, "-s", "both"}).exit_code == 0);
+  CHECK(first.wait(run_bound).exit_code == 0);
+  CHECK(second.wait(run_bound).exit_code == 0);
+  CHECK(slurp(dir.file("first")) == "ping both\n");
+  CHECK(slurp(dir.file("second")) == "ping both\n");
+}
+
+TEST_CASE("cli: counting barrier -n 2 -u x is released only by two distinct peers") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(2);
+  auto &a = keys[0], &b = keys[1];
+  config_text rx;
+  rx.server = server.url();
+  rx.destination = "node.barrier";
+  rx.peers = {peer_line("from.a", a), peer_line("from.b", b)};
+  auto rx_cfg = dir.write("rx.conf", rx.text());
+  auto sender = [&](const key_pair& k, const std::string& name) {
+    config_text c;
+    c.server = server.url();
+    c.identities = {identity_line(k)};
+    return dir.write(name, c.text());
+  };
+  auto from_a = sender(a, "a.conf"), from_b = sender(b, "b.conf");
+
+  auto barrier =
+      start_receiver(concat({"-c", rx_cfg, "-n", "2", "-u", "x", "-t", "30s", "--log-level", "debug"},
+                            append_to(dir.file("released"))));
+  // A second barrier that only one peer ever reaches: it times out with exit 1.
+  auto starved = start_receiver({"-c", rx_cfg, "-n", "2", "-u", "z", "-t", "1s"});
+
+  REQUIRE(run_remaphore({"-c", from_a, "-s", "-u", "z"}).exit_code == 0);
+  REQUIRE(run_remaphore({"-c", from_a, "-s", "-u", "x", "first"}).exit_code == 0);
+  CHECK(barrier.wait_stderr_count("1 of 2 peers so far", 1, event_bound));
+  REQUIRE(run_remaphore({"-c", from_a, "-s", "-u", "x", "again"}).exit_code == 0);  // same peer: still 1
+  CHECK(barrier.wait_stderr_count("1 of 2 peers so far", 2, event_bound));
+  REQUIRE(run_remaphore({"-c", from_b, "-s", "-u", "y", "other id"}).exit_code == 0);
+  // The "z" message and this one.
+  CHECK(barrier.wait_stderr_count("dropped a message: uuid does not match -u", 2, event_bound));
+  CHECK(barrier.running());
+  CHECK(!exists(dir.file("released")));
+
+  REQUIRE(run_remaphore({"-c", from_b, "-s", "-u", "x", "second"}).exit_code == 0);
+  auto r = barrier.wait(run_bound);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(slurp(dir.file("released")) == "ping second\n");  // the command runs once, on release
+
+  auto s = starved.wait(run_bound);
+  CHECK(s.exit_code == 1);
+  CHECK(s.err.find("timed out with 1 of 2 peers") != std::string::npos);
+}
+
+namespace {
+
+// A command that starts a background child, records both pids, then sleeps in the
+// foreground: sh ($$) leads the command's process group.
+std::vector<std::string> long_command(const temp_dir& dir) {
+  return {"sh", "-c",
+          "sleep 100 & echo $! > '" + dir.file("bg.pid") + "'; echo $$ > '" + dir.file("sh.pid") +
+              "'; sleep 100; echo never",
+          "--"};
+}
+
+// True once nothing of the command is left: its leader, its background child, and
+// anything else in its process group.
+bool command_gone(int sh_pid, int bg_pid) {
+  return wait_until(
+      [&] { return process_gone(sh_pid) && process_gone(bg_pid) && processes_in_group(sh_pid).empty(); }, 5s);
+}
+
+}  // namespace
+
+TEST_CASE("cli: a command still running at the receiver's -t is killed with everything it started") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  config_text c;
+  c.server = server.url();
+  c.destination = "node.slow";
+  c.identities = {identity_line(k)};
+  c.peers = {peer_line("node.slow", k)};
+  auto cfg = dir.write("c.conf", c.text());
+
+  auto rx = start_receiver(concat({"-c", cfg, "-o", "-t", "1s"}, long_command(dir)));
+  auto start = std::chrono::steady_clock::now();
+  REQUIRE(run_remaphore({"-c", cfg, "-s"}).exit_code == 0);
+  int sh_pid = wait_pid_file(dir.file("sh.pid"));
+  int bg_pid = wait_pid_file(dir.file("bg.pid"));
+  REQUIRE(sh_pid > 0);
+  REQUIRE(bg_pid > 0);
+  CHECK(!processes_in_group(sh_pid).empty());
+
+  auto r = rx.wait(run_bound);
+  CHECK(!r.timed_out);
+  // The message was accepted, so the receiver reports success even though the
+  // command did not finish (exit codes are about messages).
+  CHECK(r.exit_code == 0);
+  CHECK(std::chrono::steady_clock::now() - start < 6s);
+  CHECK(command_gone(sh_pid, bg_pid));
+}
+
+TEST_CASE("cli: SIGTERM to a receiver running a command: exit 143, and the command is gone") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  config_text c;
+  c.server = server.url();
+  c.destination = "node.slow";
+  c.identities = {identity_line(k)};
+  c.peers = {peer_line("node.slow", k)};
+  auto cfg = dir.write("c.conf", c.text());
+
+  auto rx = start_receiver(concat({"-c", cfg}, long_command(dir)));
+  REQUIRE(run_remaphore({"-c", cfg, "-s"}).exit_code == 0);
+  int sh_pid = wait_pid_file(dir.file("sh.pid"));
+  int bg_pid = wait_pid_file(dir.file("bg.pid"));
+  REQUIRE(sh_pid > 0);
+  REQUIRE(bg_pid > 0);
+
+  rx.signal(SIGTERM);
+  auto r = rx.wait(run_bound);
+  CHECK(!r.timed_out);
+  CHECK(r.term_signal == 0);
+  CHECK_MESSAGE(r.exit_code == 143, r.err);
+  CHECK(r.err.find("terminated (SIGTERM)") != std::string::npos);
+  CHECK(command_gone(sh_pid, bg_pid));
+}

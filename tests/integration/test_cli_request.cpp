@@ -1,0 +1,209 @@
+// End-to-end tests of request/response: one entry per reply on stdout
+// (`destination,exit-code,output`, multi-line output framed by `--> X` / `--< X`),
+// NO_DATA from a responder without a command, silent peers reported at the timeout,
+// --json, and a fan-out of 20 responders.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli_support.hpp"
+
+using namespace remaphore::test;
+using namespace remaphore::test::cli;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct parsed_output {
+  std::vector<std::string> entries;  // one per reply, framing removed
+  std::set<std::string> markers;     // the X of every `--> X`
+  std::string error;                 // set when the output is not well-formed
+};
+
+// Splits a requester's stdout into its entries, checking the framing.
+parsed_output parse_entries(const std::string& out) {
+  parsed_output p;
+  if (!out.empty() && out.back() != '\n') p.error = "output does not end with a newline";
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("--> ", 0) != 0) {
+      if (line.rfind("--< ", 0) == 0) p.error = "a closing marker without an opening one";
+      p.entries.push_back(line);
+      continue;
+    }
+    std::string marker = line.substr(4);
+    if (marker.size() != 16 || marker.find_first_not_of("0123456789abcdef") != std::string::npos)
+      p.error = "marker is not 16 hex digits: " + marker;
+    p.markers.insert(marker);
+    std::string entry;
+    bool closed = false;
+    bool first = true;
+    while (std::getline(in, line)) {
+      if (line == "--< " + marker) {
+        closed = true;
+        break;
+      }
+      if (line.rfind("--> ", 0) == 0) p.error = "an entry opened inside another";
+      entry += (first ? "" : "\n") + line;
+      first = false;
+    }
+    if (!closed) p.error = "entry " + marker + " is not closed";
+    if (entry.find('\n') == std::string::npos) p.error = "a framed entry without a newline: " + entry;
+    p.entries.push_back(entry);
+  }
+  return p;
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// A responder: its own identity (the default one, which signs replies), the
+// requester as its only peer.
+std::string responder_config(const temp_dir& dir, const nats_server& server, const std::string& destination,
+                             const key_pair& self, const key_pair& requester) {
+  config_text c;
+  c.server = server.url();
+  c.destination = destination;
+  c.identities = {identity_line(self)};
+  c.peers = {peer_line("the.requester", requester)};
+  return dir.write(destination + ".conf", c.text());
+}
+
+}  // namespace
+
+TEST_CASE("cli: request prints one entry per reply, frames multi-line output, reports silent peers") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(6);
+  auto &q = keys[0], &one = keys[1], &two = keys[2], &three = keys[3], &four = keys[4], &gone = keys[5];
+
+  config_text qc;
+  qc.server = server.url();
+  qc.identities = {identity_line(q)};
+  qc.peers = {peer_line("node.one", one), peer_line("node.two", two), peer_line("node.three", three),
+              peer_line("node.four", four), peer_line("node.gone", gone)};
+  auto q_cfg = dir.write("q.conf", qc.text());
+
+  std::vector<child> responders;
+  responders.push_back(spawn(concat({"-c", responder_config(dir, server, "node.one", one, q)},
+                                    {"sh", "-c", "echo \"one $1 $2\"", "--"})));
+  responders.push_back(spawn(concat({"-c", responder_config(dir, server, "node.two", two, q)},
+                                    {"sh", "-c", "printf 'a\\nb\\n'", "--"})));
+  responders.push_back(spawn({"-c", responder_config(dir, server, "node.three", three, q)}));  // no command
+  responders.push_back(spawn(concat({"-c", responder_config(dir, server, "node.four", four, q)},
+                                    {"sh", "-c", "echo bad; exit 3", "--"})));
+  for (auto& r : responders) REQUIRE_MESSAGE(r.wait_stderr("ready:", ready_bound), r.err());
+
+  // Independent requests, all at once.
+  auto start = std::chrono::steady_clock::now();
+  auto all = spawn({"-c", q_cfg, "-r", "-t", "1s", "-v", "status", "hello"});
+  auto json = spawn({"-c", q_cfg, "-r", "-t", "10s", "-D", "node.t*", "--json"});
+  auto silent = spawn({"-c", q_cfg, "-r", "-t", "300ms", "-D", "node.gone"});
+  auto none = spawn({"-c", q_cfg, "-r", "-D", "nothing.*"});
+
+  auto j = json.wait(run_bound);
+  auto json_elapsed = std::chrono::steady_clock::now() - start;
+  auto a = all.wait(run_bound);
+  auto all_elapsed = std::chrono::steady_clock::now() - start;
+  auto s = silent.wait(run_bound);
+  auto n = none.wait(run_bound);
+
+  {  // the request to every peer
+    INFO("stdout:\n", a.out, "\nstderr:\n", a.err);
+    CHECK(a.exit_code == 0);  // some replied
+    CHECK(all_elapsed >= 1s);   // waited for node.gone until the timeout
+    auto p = parse_entries(a.out);
+    CHECK(p.error == "");
+    CHECK(p.markers.size() == 1);  // one marker per request
+    std::multiset<std::string> got(p.entries.begin(), p.entries.end());
+    std::multiset<std::string> want = {"node.one,0,one status hello", "node.two,0,a\nb", "node.three,NO_DATA",
+                                       "node.four,3,bad"};
+    CHECK(got == want);
+    CHECK(count_of(a.err, "no reply from") == 1);
+    CHECK(a.err.find("no reply from node.gone (" + gone.pub + ")") != std::string::npos);
+  }
+  {  // --json, returning as soon as every suspected responder answered
+    INFO("stdout:\n", j.out, "\nstderr:\n", j.err);
+    CHECK(j.exit_code == 0);
+    CHECK(json_elapsed < 5s);
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(j.out);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+    REQUIRE(lines.size() == 2);
+    std::sort(lines.begin(), lines.end(), [](auto& x, auto& y) { return x["destination"] < y["destination"]; });
+    CHECK(lines[0]["destination"] == "node.three");
+    CHECK(lines[0]["sender"] == three.pub);
+    CHECK(lines[0]["exit_code"].is_null());
+    CHECK(lines[0]["output"].is_null());
+    CHECK(lines[1]["destination"] == "node.two");
+    CHECK(lines[1]["sender"] == two.pub);
+    CHECK(lines[1]["exit_code"] == 0);
+    CHECK(lines[1]["output"] == "a\nb\n");
+  }
+  {  // no reply at all: exit 1, the silent peer named
+    CHECK(s.exit_code == 1);
+    CHECK(s.out.empty());
+    CHECK(s.err.find("no reply from node.gone (" + gone.pub + ")") != std::string::npos);
+  }
+  {  // no peer matches -D: exit 2
+    CHECK(n.exit_code == 2);
+    CHECK(n.err.find("no peer in " + q_cfg + " has a destination matching 'nothing.*'") != std::string::npos);
+  }
+}
+
+TEST_CASE("cli: 20 responders answer one request: 20 well-formed entries") {
+  constexpr int fleet = 20;
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(fleet + 1);
+  const auto& q = keys[fleet];
+
+  auto name = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "fleet.n%02d", i);
+    return std::string(buf);
+  };
+  config_text qc;
+  qc.server = server.url();
+  qc.identities = {identity_line(q)};
+  for (int i = 0; i < fleet; ++i) qc.peers.push_back(peer_line(name(i), keys[i]));
+  auto q_cfg = dir.write("q.conf", qc.text());
+
+  // Odd members answer with two lines, even ones with one.
+  std::vector<child> responders;
+  for (int i = 0; i < fleet; ++i) {
+    auto cfg = responder_config(dir, server, name(i), keys[i], q);
+    std::vector<std::string> cmd =
+        i % 2 ? std::vector<std::string>{"sh", "-c", "printf 'first %s\\nsecond %s\\n' \"$0\" \"$0\"", name(i)}
+              : std::vector<std::string>{"echo", "out", name(i)};
+    responders.push_back(spawn(concat({"-c", cfg}, cmd)));
+  }
+  for (auto& r : responders) REQUIRE_MESSAGE(r.wait_stderr("ready:", ready_bound), r.err());
+
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_remaphore({"-c", q_cfg, "-r", "-t", "20s", "fan", "out"});
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  INFO("stdout:\n", r.out, "\nstderr:\n", r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(elapsed < 10s);  // returned when all had answered, not at -t
+  CHECK(r.err.find("no reply from") == std::string::npos);
+
+  auto p = parse_entries(r.out);
+  CHECK(p.error == "");
+  REQUIRE(p.entries.size() == fleet);
+  std::set<std::string> got(p.entries.begin(), p.entries.end());
+  std::set<std::string> want;
+  for (int i = 0; i < fleet; ++i)
+    want.insert(i % 2 ? name(i) + ",0,first " + name(i) + "\nsecond " + name(i)
+                      : name(i) + ",0,out " + name(i) + " ping fan out");
+  CHECK(got == want);
+}
