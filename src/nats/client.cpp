@@ -532,7 +532,8 @@ std::error_code client::handle(const event& ev) {
 void client::deliver(const event& ev) {
   auto it = subs_.find(ev.sid);
   if (it == subs_.end()) return;  // unsubscribed while the message was in flight
-  auto& sub = it->second;
+  // A copy, not a reference into subs_: an auto-unsubscribe below erases the entry.
+  auto sub = it->second;
   if (sub == resp_sub_) {
     std::string_view subj = ev.subject;
     if (!subj.starts_with(inbox_prefix_)) return;

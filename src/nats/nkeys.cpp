@@ -46,22 +46,6 @@ bool type_for_prefix_byte(std::uint8_t prefix, char& out) {
   return true;
 }
 
-std::string base32_encode(const std::uint8_t* data, std::size_t n) {
-  std::string out;
-  out.reserve((n * 8 + 4) / 5);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    acc = (acc << 8) | data[i];
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out.push_back(base32_alphabet[(acc >> bits) & 31]);
-    }
-  }
-  if (bits > 0) out.push_back(base32_alphabet[(acc << (5 - bits)) & 31]);
-  return out;
-}
 
 // Strict: upper-case alphabet only, no padding, and the unused low bits of the
 // last character must be zero so every key has exactly one spelling (and
@@ -127,6 +111,23 @@ bool is_block_content(std::string_view line) {
 }
 
 }  // namespace
+
+std::string base32_encode(const std::uint8_t* data, std::size_t n) {
+  std::string out;
+  out.reserve((n * 8 + 4) / 5);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    acc = (acc << 8) | data[i];
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out.push_back(base32_alphabet[(acc >> bits) & 31]);
+    }
+  }
+  if (bits > 0) out.push_back(base32_alphabet[(acc << (5 - bits)) & 31]);
+  return out;
+}
 
 std::uint16_t crc16(const std::uint8_t* data, std::size_t n) {
   std::uint16_t crc = 0;

@@ -39,6 +39,9 @@ struct creds {
 // the seed. Accepts CRLF. errc::bad_creds when either is missing.
 creds parse_creds(std::string_view text, std::error_code& ec);
 
+// RFC 4648 base32, upper case, without padding (nkeys, JWT ids).
+std::string base32_encode(const std::uint8_t* data, std::size_t n);
+
 std::string base64url_nopad(const std::uint8_t* data, std::size_t n);
 
 // CRC16-XMODEM (poly 0x1021, init 0).

@@ -147,6 +147,16 @@ struct config_text {
   }
 };
 
+// One identity that is also its own peer: a node that can talk to itself.
+inline config_text self_config(const std::string& server, const key_pair& k, const std::string& destination) {
+  config_text c;
+  c.server = server;
+  c.destination = destination;
+  c.identities = {identity_line(k)};
+  c.peers = {peer_line(destination, k)};
+  return c;
+}
+
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

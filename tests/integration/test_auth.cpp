@@ -103,7 +103,7 @@ TEST_CASE("auth: user/password in the options and in the URL, wrong password ref
   check_refused(opts_for(url_with(server, "a:c")));
 }
 
-TEST_CASE("auth: nkey seed file signs the server's nonce; another key is refused") {
+TEST_CASE("auth: nkey seed file signs the server's nonce, another key is refused") {
   auto user = remaphore::nats::generate_nkey('U');
   nats_server server("authorization { users = [ { nkey: " + user.public_key() + " } ] }");
   temp_dir files;

@@ -26,16 +26,6 @@ namespace {
 // A port where nothing listens: connecting there is refused at once.
 std::string dead_server() { return "nats://127.0.0.1:" + std::to_string(free_port()); }
 
-// One identity that is also its own peer: a node that can talk to itself.
-config_text self_config(const std::string& server, const key_pair& k, const std::string& destination) {
-  config_text c;
-  c.server = server;
-  c.destination = destination;
-  c.identities = {identity_line(k)};
-  c.peers = {peer_line(destination, k)};
-  return c;
-}
-
 std::string hex_of(const std::string& s) {
   return remaphore::protocol::hex_encode(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }

@@ -185,12 +185,7 @@ TEST_CASE("cli: two receivers started with the same config on one host both get 
   nats_server server;
   temp_dir dir;
   auto k = keygen();
-  config_text c;
-  c.server = server.url();
-  c.destination = "node.same";
-  c.identities = {identity_line(k)};
-  c.peers = {peer_line("node.same", k)};
-  auto cfg = dir.write("c.conf", c.text());
+  auto cfg = dir.write("c.conf", self_config(server.url(), k, "node.same").text());
   auto first = start_receiver(concat({"-c", cfg, "-o", "-t", "20s"}, append_to(dir.file("first"))));
   auto second = start_receiver(concat({"-c", cfg, "-o", "-t", "20s"}, append_to(dir.file("second"))));
   REQUIRE(run_remaphore({"-c", cfg, "-s", "both"}).exit_code == 0);
@@ -269,12 +264,7 @@ TEST_CASE("cli: a command still running at the receiver's -t is killed with ever
   nats_server server;
   temp_dir dir;
   auto k = keygen();
-  config_text c;
-  c.server = server.url();
-  c.destination = "node.slow";
-  c.identities = {identity_line(k)};
-  c.peers = {peer_line("node.slow", k)};
-  auto cfg = dir.write("c.conf", c.text());
+  auto cfg = dir.write("c.conf", self_config(server.url(), k, "node.slow").text());
 
   auto rx = start_receiver(concat({"-c", cfg, "-o", "-t", "1s"}, long_command(dir)));
   auto start = std::chrono::steady_clock::now();
@@ -298,12 +288,7 @@ TEST_CASE("cli: SIGTERM to a receiver running a command: exit 143, and the comma
   nats_server server;
   temp_dir dir;
   auto k = keygen();
-  config_text c;
-  c.server = server.url();
-  c.destination = "node.slow";
-  c.identities = {identity_line(k)};
-  c.peers = {peer_line("node.slow", k)};
-  auto cfg = dir.write("c.conf", c.text());
+  auto cfg = dir.write("c.conf", self_config(server.url(), k, "node.slow").text());
 
   auto rx = start_receiver(concat({"-c", cfg}, long_command(dir)));
   REQUIRE(run_remaphore({"-c", cfg, "-s"}).exit_code == 0);

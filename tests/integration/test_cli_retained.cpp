@@ -13,12 +13,8 @@ struct node {
   temp_dir dir;
   std::string conf;
   node(const std::string& server_url, const key_pair& k, const std::string& skew = "2s") {
-    config_text c;
-    c.server = server_url;
-    c.destination = "com.example.late";
+    auto c = self_config(server_url, k, "com.example.late");
     c.allow_skew = skew;
-    c.identities = {identity_line(k)};
-    c.peers = {peer_line("com.example.late", k)};
     conf = dir.write("node.conf", c.text());
   }
 };

@@ -15,11 +15,7 @@ TEST_CASE("cli transport: a sender on ws:// reaches a receiver on nats://, and t
   nats_server plain("websocket {\n  listen: \"127.0.0.1:" + std::to_string(ws_port) + "\"\n  no_tls: true\n}\n");
   auto k = keygen();
   auto conf = [&](const std::string& server, const std::string& name, std::vector<std::string> extra = {}) {
-    config_text c;
-    c.server = server;
-    c.destination = "com.example.t";
-    c.identities = {identity_line(k)};
-    c.peers = {peer_line("com.example.t", k)};
+    auto c = self_config(server, k, "com.example.t");
     c.extra = std::move(extra);
     return dir.write(name, c.text());
   };

@@ -12,29 +12,11 @@ std::string b64url(std::string_view s) {
   return nats::base64url_nopad(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
-// RFC 4648 base32 without padding, as the Go jwt library prints the jti.
-std::string base32_nopad(const std::uint8_t* data, std::size_t n) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    acc = (acc << 8) | data[i];
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out.push_back(alphabet[(acc >> bits) & 31]);
-    }
-  }
-  if (bits > 0) out.push_back(alphabet[(acc << (5 - bits)) & 31]);
-  return out;
-}
-
 std::string hash_id(const std::string& claims) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium init failed");
   std::uint8_t h[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(claims.data()), claims.size());
-  return base32_nopad(h, sizeof h);
+  return nats::base32_encode(h, sizeof h);  // as the Go jwt library prints the jti
 }
 
 }  // namespace
