@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,50 @@ TEST_CASE("cli: --help, --version, --keygen, -C and --check-config") {
   CHECK(design_check.out.find("server: nats://natsserver:4222\n") != std::string::npos);
   CHECK(design_check.out.find("destination: com.crypto.us.left\n") != std::string::npos);
   CHECK(design_check.out.find("default identity: " + k.pub) != std::string::npos);
+}
+
+// The man page is written by hand: it must keep up with --help and -C.
+TEST_CASE("cli: the man page documents every option of --help and every config key of -C") {
+  const std::string man = slurp(REMAPHORE_MANPAGE);
+  REQUIRE(!man.empty());
+  // roff spells '-' as '\-'.
+  auto roff = [](const std::string& s) {
+    std::string r;
+    for (char ch : s) r += ch == '-' ? std::string("\\-") : std::string(1, ch);
+    return r;
+  };
+  auto help = run_remaphore({"--help"});
+  REQUIRE(help.exit_code == 0);
+  std::size_t options = 0;
+  std::istringstream lines(help.out);
+  for (std::string line; std::getline(lines, line);) {
+    // Option lines of --help start with "  -x, --name" or "      --name".
+    if (line.rfind("  -", 0) != 0 && line.rfind("      --", 0) != 0) continue;
+    std::istringstream words(line);
+    for (std::string w; words >> w;) {
+      if (w.back() == ',') w.pop_back();
+      if (w.size() < 2 || w[0] != '-') break;
+      ++options;
+      CHECK_MESSAGE(man.find(roff(w)) != std::string::npos, "the man page lacks " << w);
+    }
+  }
+  CHECK(options >= 25);
+
+  auto example = run_remaphore({"-C"});
+  REQUIRE(example.exit_code == 0);
+  std::size_t keys = 0;
+  std::istringstream conf(example.out);
+  for (std::string line; std::getline(conf, line);) {
+    // "key: value" or "# key: value" (an optional key, commented out).
+    auto start = line.rfind("# ", 0) == 0 ? 2 : 0;
+    auto colon = line.find(':', start);
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(start, colon - start);
+    if (key.empty() || key.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) continue;
+    ++keys;
+    CHECK_MESSAGE(man.find(key) != std::string::npos, "the man page lacks the config key " << key);
+  }
+  CHECK(keys >= 15);
 }
 
 TEST_CASE("cli: the config from -C works once its server line points at a server") {
