@@ -327,6 +327,7 @@ awaitable<std::error_code> client::connect_any(bool reconnecting) {
       if (ec == errc::auth_failed) {
         auth_refused = true;
         auth_text = error_text_;
+        refused_by_ = pool_[idx].url.text();
         // The same refusal twice in a row from a server: our credentials are wrong,
         // and retrying forever would only hide that.
         if (reconnecting && pool_[idx].last_auth_error == error_text_) co_return ec;

@@ -152,6 +152,8 @@ class client {
   const server_info& info() const { return info_; }
   std::string current_server() const { return current_ < pool_.size() ? pool_[current_].url.text() : std::string(); }
   const std::string& error_text() const { return error_text_; }
+  // The server that last refused our credentials (errc::auth_failed), as a URL.
+  const std::string& refused_by() const { return refused_by_; }
   std::uint64_t reconnects() const { return reconnects_; }
   // Servers in the pool: the configured ones plus those learned from INFO connect_urls.
   std::size_t known_servers() const { return pool_.size(); }
@@ -229,6 +231,7 @@ class client {
   std::map<std::string, std::shared_ptr<request_state>, std::less<>> requests_;
 
   std::string error_text_;
+  std::string refused_by_;
   std::uint64_t reconnects_ = 0;
   std::mt19937_64 rng_;
 };

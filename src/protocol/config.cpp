@@ -146,7 +146,7 @@ class parser {
       out_.user = value;
     } else if (key == "password") {
       out_.password = value;
-    } else if (key == "accept_unbound_replies" || key == "tls_first") {
+    } else if (key == "accept_unbound_replies" || key == "tls_first" || key == "ignore_discovered_servers") {
       const auto v = to_lower(value);
       bool flag;
       if (v == "yes" || v == "true" || v == "1") {
@@ -156,7 +156,9 @@ class parser {
       } else {
         return fail(key + " must be yes or no, not '" + std::string(value) + "'");
       }
-      (key == "tls_first" ? out_.tls_first : out_.accept_unbound_replies) = flag;
+      (key == "tls_first"                   ? out_.tls_first
+       : key == "ignore_discovered_servers" ? out_.ignore_discovered_servers
+                                            : out_.accept_unbound_replies) = flag;
     } else {
       return fail("unknown key '" + key + "'");
     }
@@ -287,6 +289,7 @@ std::string print_config(const config& c) {
   if (!c.user.empty()) line("user", c.user);
   if (!c.password.empty()) line("password", c.password);
   if (c.tls_first) line("tls_first", "yes");
+  if (c.ignore_discovered_servers) line("ignore_discovered_servers", "yes");
   if (c.accept_unbound_replies) line("accept_unbound_replies", "yes");
   if (c.retain_max_age != config{}.retain_max_age)
     line("retain_max_age", format_duration(c.retain_max_age));
@@ -321,6 +324,8 @@ std::string example_config() {
   out += "# tls_key: /etc/remaphore/client.key\n";
   out += "# TLS before anything else, for servers set up with handshake_first.\n";
   out += "# tls_first: no\n";
+  out += "# Use only the servers above, not those the cluster announces (NAT, containers).\n";
+  out += "# ignore_discovered_servers: no\n";
   out += "\n";
   out += "# Messages go to <subject>.all or <subject>.<S>.\n";
   out += "subject: remaphore\n";

@@ -39,6 +39,9 @@ struct config {
   // Additions (optional keys).
   std::string tls_ca, tls_cert, tls_key;
   bool tls_first = false;  // TLS handshake before the server's INFO
+  // Only the server: lines, never the servers the cluster announces (INFO
+  // connect_urls), which may be addresses this host cannot reach (NAT, containers).
+  bool ignore_discovered_servers = false;
   std::string nkey_seed;  // path of an nkey seed file
   std::string token;
   std::string user, password;

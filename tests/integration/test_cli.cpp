@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli_support.hpp"
+#include "nats/nkeys.hpp"
 #include "protocol/keys.hpp"
 
 using namespace remaphore::test;
@@ -314,6 +315,29 @@ TEST_CASE("cli: exit 3 when the server refuses our token, 0 with the right one")
   CHECK_MESSAGE(sent.exit_code == 0, sent.err);
   auto r = rx.wait(run_bound);
   CHECK_MESSAGE(r.exit_code == 0, r.err);
+}
+
+TEST_CASE("cli: a refused nkey names the server and the user key, so the admin knows which to fix") {
+  auto allowed = remaphore::nats::generate_nkey('U');
+  auto stranger = remaphore::nats::generate_nkey('U');
+  nats_server server("authorization { users = [ { nkey: " + allowed.public_key() + " } ] }");
+  temp_dir dir;
+  auto k = keygen();
+  auto conf = [&](const std::string& name, const remaphore::nats::nkey& key) {
+    auto c = self_config(server.url(), k, "node.a");
+    c.extra = {"nkey_seed: " + dir.write(name + ".nk", key.seed_string() + "\n")};
+    return dir.write(name + ".conf", c.text());
+  };
+  auto refused = run_remaphore({"-c", conf("stranger", stranger), "-s"});
+  INFO("stderr: ", refused.err);
+  CHECK(refused.exit_code == 3);
+  CHECK(refused.err.find("Authorization Violation") != std::string::npos);
+  CHECK(refused.err.find("server " + server.url()) != std::string::npos);
+  CHECK(refused.err.find("user key " + stranger.public_key()) != std::string::npos);
+  CHECK(refused.err.find(stranger.seed_string()) == std::string::npos);  // never the secret
+
+  auto sent = run_remaphore({"-c", conf("allowed", allowed), "-s"});
+  CHECK_MESSAGE(sent.exit_code == 0, sent.err);
 }
 
 TEST_CASE("cli: exit 1 when nothing arrives before -t, in both -t 300ms and Go's -t=300ms forms") {

@@ -85,6 +85,24 @@ awaitable<bool> publish_until_received(client& pub, client& receiver, const rema
 
 }  // namespace
 
+TEST_CASE("cluster: ignore_discovered keeps the client on its configured servers") {
+  cluster c(2);
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    auto o = opts_for(c.node(0).url());
+    o.ignore_discovered = true;
+    client fixed(ioc.get_executor(), o);
+    client learning(ioc.get_executor(), opts_for(c.node(0).url()));
+    REQUIRE_FALSE(co_await fixed.connect());
+    REQUIRE_FALSE(co_await learning.connect());
+    // Once the other node has been announced to one client, it has been to both.
+    REQUIRE(co_await poll_until([&] { return learning.known_servers() == 2; }, 10s));
+    REQUIRE_FALSE(co_await fixed.flush(2s));
+    CHECK(fixed.known_servers() == 1);
+    co_await fixed.close();
+    co_await learning.close();
+  }, 30s);
+}
+
 TEST_CASE("cluster: discover the other nodes, fail over when ours is killed") {
   cluster c(3);
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {

@@ -250,6 +250,8 @@ TEST_CASE("config: print -> parse round trip with every optional key") {
   c.user = "u";
   c.password = "p";
   c.accept_unbound_replies = true;
+  c.tls_first = true;
+  c.ignore_discovered_servers = true;
   c.retain_max_age = 90min;
   c.identities = {{k.a.pub, k.a.priv, {"ping", "restart"}}, {k.b.pub, k.b.priv, {"*"}}};
   c.peers = {{"com.example.a", k.a.pub, {"ping"}}, {"com.example.b", k.b.pub, {}}};
@@ -263,6 +265,7 @@ TEST_CASE("config: print -> parse round trip with every optional key") {
   CHECK(plain.find("tls_") == std::string::npos);
   CHECK(plain.find("retain_max_age") == std::string::npos);
   CHECK(plain.find("accept_unbound_replies") == std::string::npos);
+  CHECK(plain.find("ignore_discovered_servers") == std::string::npos);
   CHECK(parse_ok(plain) == config{});
 }
 
