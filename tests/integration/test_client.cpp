@@ -154,3 +154,42 @@ TEST_CASE("client: kill -9 the server, restart it on the same port: reconnect an
     co_await c.close();
   });
 }
+
+TEST_CASE("client: drain_and_close sends what was published and keeps what had arrived") {
+  nats_server server;
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    client sender(ioc.get_executor(), opts_for({server.url()}));
+    client receiver(ioc.get_executor(), opts_for({server.url()}));
+    REQUIRE_FALSE(co_await sender.connect());
+    REQUIRE_FALSE(co_await receiver.connect());
+    auto to_receiver = receiver.subscribe("drain.in");
+    auto from_sender = receiver.subscribe("drain.out");
+    REQUIRE_FALSE(co_await receiver.flush(2s));
+
+    // Messages for the receiver, published and flushed before it drains.
+    for (int i = 0; i < 3; ++i) REQUIRE_FALSE(sender.publish("drain.in", "in" + std::to_string(i)));
+    REQUIRE_FALSE(co_await sender.flush(2s));
+    // The sender publishes and drains at once: nothing it published may be lost.
+    constexpr int n = 1000;
+    for (int i = 0; i < n; ++i) REQUIRE_FALSE(sender.publish("drain.out", std::to_string(i)));
+    co_await sender.drain_and_close(2s);
+    CHECK(sender.is_closed());
+    CHECK(sender.publish("drain.out", "late") == errc::connection_closed);
+
+    message m;
+    int got = 0;
+    while (got < n && !co_await receiver.next_msg(from_sender, m, 2s)) {
+      CHECK(m.payload == std::to_string(got));
+      ++got;
+    }
+    CHECK(got == n);
+
+    // The receiver drains: what had arrived is still read, then the subscription ends.
+    co_await receiver.drain_and_close(2s);
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE_FALSE(co_await receiver.next_msg(to_receiver, m, 1s));
+      CHECK(m.payload == "in" + std::to_string(i));
+    }
+    CHECK(co_await receiver.next_msg(to_receiver, m, 1s) == errc::connection_closed);
+  });
+}
