@@ -305,3 +305,33 @@ TEST_CASE("cli: SIGTERM to a receiver running a command: exit 143, and the comma
   CHECK(r.err.find("terminated (SIGTERM)") != std::string::npos);
   CHECK(command_gone(sh_pid, bg_pid));
 }
+
+TEST_CASE("cli: commands run one at a time in arrival order; a full queue drops and says so") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  auto cfg = dir.write("c.conf", self_config(server.url(), k, "node.q").text());
+  const std::string runs = dir.file("runs"), gate = dir.file("gate"), busy = dir.file("busy");
+  // Each command notes its payload, fails if another one is running, and waits for
+  // the gate (at most 20 s) so that the following messages pile up in the queue.
+  const std::string script =
+      "[ -e '" + busy + "' ] && echo overlap >> '" + runs + "'; : > '" + busy + "'; printf '%s\\n' \"$2\" >> '" +
+      runs + "'; i=0; while [ ! -e '" + gate + "' ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; rm -f '" +
+      busy + "'";
+  auto rx = start_receiver({"-c", cfg, "-t", "60s", "sh", "-c", script, "--"});
+
+  REQUIRE(run_remaphore({"-c", cfg, "-s", "0"}).exit_code == 0);
+  REQUIRE(wait_file_contains(runs, "0\n"));  // the first command runs and holds the queue
+  // 64 more fill the queue, 3 more are dropped.
+  constexpr int sent = 68;
+  for (int i = 1; i < sent; ++i) REQUIRE(run_remaphore({"-c", cfg, "-s", std::to_string(i)}).exit_code == 0);
+  REQUIRE(rx.wait_stderr_count("command queue full", 3, event_bound));
+  { std::ofstream(gate.c_str()) << "open\n"; }
+
+  std::string expected;
+  for (int i = 0; i <= 64; ++i) expected += std::to_string(i) + "\n";
+  CHECK(wait_until([&] { return slurp(runs) == expected; }, 30s));
+  CHECK(slurp(runs) == expected);  // in order, no overlap, 65 to 67 dropped
+  CHECK(count_of(rx.err(), "command queue full") == 3);
+  CHECK(rx.running());  // a full queue is no reason to stop
+}
