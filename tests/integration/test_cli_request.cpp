@@ -207,3 +207,31 @@ TEST_CASE("cli: 20 responders answer one request: 20 well-formed entries") {
                       : name(i) + ",0,out " + name(i) + " ping fan out");
   CHECK(got == want);
 }
+
+TEST_CASE("cli: a reply larger than the output bound is cut, and says so") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(2);
+  const auto &q = keys[0], &big = keys[1];
+  config_text qc;
+  qc.server = server.url();
+  qc.identities = {identity_line(q)};
+  qc.peers = {peer_line("node.big", big)};
+  auto q_cfg = dir.write("q.conf", qc.text());
+  // 100,000 bytes of output on one line, more than a reply carries (64 KiB).
+  auto rx = spawn({"-c", responder_config(dir, server, "node.big", big, q), "-o", "-t", "20s", "sh", "-c",
+                   "head -c 100000 /dev/zero | tr '\\0' x"});
+  REQUIRE_MESSAGE(rx.wait_stderr("ready:", ready_bound), rx.err());
+
+  auto r = run_remaphore({"-c", q_cfg, "--json", "-r", "-t", "10s", "size"});
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 0);
+  auto reply = nlohmann::json::parse(r.out, nullptr, false);
+  REQUIRE(!reply.is_discarded());
+  const std::string output = reply.value("output", "");
+  CHECK(output.size() < 100000);
+  CHECK(output.rfind(std::string(64 * 1024, 'x'), 0) == 0);
+  CHECK(output.find("[remaphore: output truncated at 65536 bytes]") != std::string::npos);
+  CHECK(reply.value("exit_code", -1) == 0);
+  CHECK(rx.wait(run_bound).exit_code == 0);
+}
