@@ -25,7 +25,6 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 constexpr std::size_t initial_read_buffer = 64 * 1024;
-constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
 void append_number(std::string& out, std::uint64_t v) {
   char buf[24];

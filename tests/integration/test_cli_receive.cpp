@@ -85,7 +85,9 @@ TEST_CASE("cli: a destination pattern reaches the receivers it matches and no ot
       {"com.crypto.eu.left", "ping crypto-all\nping left\nping all\n"},
       {"org.other.host", "ping org\nping all\n"},
   };
-  for (auto& [node, lines] : expected) {
+  for (auto& entry : expected) {
+    const auto& node = entry.first;
+    const auto& lines = entry.second;
     CHECK_MESSAGE(wait_file_contains(dir.file(node), "ping all\n"), node);
     CHECK_MESSAGE(slurp(dir.file(node)) == lines, node);
   }
@@ -133,7 +135,7 @@ TEST_CASE("cli: receive filters -v, -p, -S and -D, and peer permissions") {
   for (auto& s : specs)
     rxs.emplace(s.name, spawn(concat(concat({"-c", s.cfg, "-t", "30s", "--log-level", "debug"}, s.opts),
                                      append_to(dir.file(s.name)))));
-  for (auto& [name, p] : rxs) REQUIRE_MESSAGE(p.wait_stderr("ready:", ready_bound), name, ": ", p.err());
+  for (auto& rx : rxs) REQUIRE_MESSAGE(rx.second.wait_stderr("ready:", ready_bound), rx.first, ": ", rx.second.err());
 
   // config, arguments (payload last)
   const std::vector<std::pair<std::string, std::vector<std::string>>> sends = {
@@ -157,7 +159,8 @@ TEST_CASE("cli: receive filters -v, -p, -S and -D, and peer permissions") {
     on_all += !grp1 && !grp2;
     on_grp1 += grp1;
   }
-  for (auto& [name, p] : rxs) CHECK_MESSAGE(wait_handled(p, name == "subject" ? on_grp1 : on_all), name, ": ", p.err());
+  for (auto& rx : rxs)
+    CHECK_MESSAGE(wait_handled(rx.second, rx.first == "subject" ? on_grp1 : on_all), rx.first, ": ", rx.second.err());
 
   const std::map<std::string, std::string> expected = {
       {"all", "ping m1\nrestart m2\nstop m3\nping m4\nping m5\nstatus m9\nStatus m10\n"},
@@ -167,7 +170,9 @@ TEST_CASE("cli: receive filters -v, -p, -S and -D, and peer permissions") {
       {"exact", "ping m4\n"},
       {"limited", "ping m1\nstatus m9\n"},
   };
-  for (auto& [name, lines] : expected) {
+  for (auto& entry : expected) {
+    const auto& name = entry.first;
+    const auto& lines = entry.second;
     // The last command may still be writing when its message is logged as accepted.
     wait_until([&] { return slurp(dir.file(name)) == lines; }, event_bound);
     CHECK_MESSAGE(slurp(dir.file(name)) == lines, name);

@@ -146,7 +146,7 @@ TEST_CASE("cli: a replayed or forged message never runs the command") {
       forgeries.emplace_back("stale", signed_by(a, protocol::now_unix_ns() - 3'600'000'000'000, "stale"));
     forgeries.emplace_back("garbage", "hello, world");
     forgeries.emplace_back("empty", "");
-    for (auto& [what, bytes] : forgeries) REQUIRE_MESSAGE(!c.publish("remaphore.all", bytes), what);
+    for (auto& forgery : forgeries) REQUIRE_MESSAGE(!c.publish("remaphore.all", forgery.second), forgery.first);
     REQUIRE(!co_await c.flush(5s));
     co_await c.close();
   });

@@ -80,7 +80,7 @@ TEST_CASE("hardening: a listening receiver runs its command only for fresh permi
     auto ec = co_await c.connect();
     REQUIRE_MESSAGE(!ec, c.error_text());
     REQUIRE(!c.publish("remaphore.all", valid));
-    for (auto& [what, bytes] : bad) REQUIRE_MESSAGE(!c.publish("remaphore.all", bytes), what);
+    for (auto& input : bad) REQUIRE_MESSAGE(!c.publish("remaphore.all", input.second), input.first);
     REQUIRE(!c.publish("remaphore.all", sign(peer, "**", "ping", protocol::now_unix_ns(), "fresh two")));
     REQUIRE(!co_await c.flush(5s));
     co_await c.close();

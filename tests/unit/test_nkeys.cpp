@@ -133,7 +133,10 @@ TEST_CASE("nkeys: bad seeds") {
 TEST_CASE("nkeys: other key types decode with their letter") {
   const std::array<std::pair<char, std::uint8_t>, 5> types{{
       {'U', 20 << 3}, {'A', 0}, {'O', 14 << 3}, {'N', 13 << 3}, {'C', 2 << 3}}};
-  for (const auto& [letter, prefix] : types) {
+  for (const auto& type : types) {
+    // Plain names, not a structured binding: clang 14 cannot capture bindings in CAPTURE.
+    const char letter = type.first;
+    const std::uint8_t prefix = type.second;
     CAPTURE(letter);
     const std::string s = craft_seed(static_cast<std::uint8_t>(0x90 | (prefix >> 5)),
                                      static_cast<std::uint8_t>((prefix & 31) << 3));
