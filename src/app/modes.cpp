@@ -10,8 +10,6 @@
 #include <cctype>
 #include <cstdio>
 #include <deque>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -24,7 +22,6 @@
 #include "nats/client.hpp"
 #include "nats/error.hpp"
 #include "nats/jetstream.hpp"
-#include "nats/nkeys.hpp"
 #include "protocol/duration.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/pattern.hpp"
@@ -89,24 +86,6 @@ std::string subject_of(const cli_options& cli, const protocol::config& cfg) {
   return cli.subject ? protocol::subject_for(cfg.subject, *cli.subject) : protocol::subject_all(cfg.subject);
 }
 
-// The user key a seed stands for ("user key U..."), so that an admin can look it
-// up in the server's accounts; empty when the seed cannot be read.
-std::string user_key_of(const std::string& seed_text) {
-  std::error_code ec;
-  auto key = nats::decode_seed(seed_text, ec);
-  return ec ? std::string() : ", user key " + key.public_key();
-}
-
-std::string user_key_in_file(const std::string& path, bool creds_file) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!creds_file) return user_key_of(text);
-  std::error_code ec;
-  auto c = nats::parse_creds(text, ec);
-  return ec ? std::string() : user_key_of(c.seed);
-}
-
 // Connects, or logs why not. The server's own words are kept: they are what an
 // admin can search for; with them go the server and the identity we used, since
 // "Authorization Violation" alone does not say which of them is wrong.
@@ -114,12 +93,12 @@ awaitable<bool> connect_or_log(nats::client& c, const protocol::config& cfg) {
   auto ec = co_await c.connect();
   if (!ec) co_return true;
   if (ec == nats::errc::auth_failed) {
-    std::string how = !cfg.credentials.empty()
-                          ? "credentials " + cfg.credentials + user_key_in_file(cfg.credentials, true)
-                      : !cfg.nkey_seed.empty() ? "nkey seed " + cfg.nkey_seed + user_key_in_file(cfg.nkey_seed, false)
-                      : !cfg.token.empty()     ? "token auth"
-                      : !cfg.user.empty()      ? "user " + cfg.user
-                                               : "no credentials";
+    std::string how = !cfg.credentials.empty() ? "credentials " + cfg.credentials
+                      : !cfg.nkey_seed.empty()   ? "nkey seed " + cfg.nkey_seed
+                      : !cfg.token.empty()       ? "token auth"
+                      : !cfg.user.empty()        ? "user " + cfg.user
+                                                 : "no credentials";
+    if (!c.auth_key().empty()) how += ", user key " + c.auth_key();
     log_error("the server refused our credentials: '" + c.error_text() + "' (server " + c.refused_by() +
               ", " + how + ")");
   } else {

@@ -94,6 +94,7 @@ std::string client::new_inbox() {
 // Connecting
 
 std::error_code client::build_auth(const server_url& url, auth& a) {
+  auth_key_.clear();
   // Credentials written in the URL belong to that server and win.
   if (!url.user.empty() || !url.token.empty()) {
     a.user = url.user;
@@ -120,6 +121,7 @@ std::error_code client::build_auth(const server_url& url, auth& a) {
     }
     a.jwt = c.jwt;
     a.sign_nonce = [key](std::string_view nonce) { return key.sign_nonce(nonce); };
+    auth_key_ = key.public_key();
   } else if (!opts_.nkey_seed_file.empty()) {
     std::string text;
     if (!read_file(opts_.nkey_seed_file, text)) {
@@ -133,6 +135,7 @@ std::error_code client::build_auth(const server_url& url, auth& a) {
       return ec;
     }
     a.nkey_public = key.public_key();
+    auth_key_ = a.nkey_public;
     a.sign_nonce = [key](std::string_view nonce) { return key.sign_nonce(nonce); };
   }
   a.token = opts_.token;

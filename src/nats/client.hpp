@@ -154,6 +154,9 @@ class client {
   const std::string& error_text() const { return error_text_; }
   // The server that last refused our credentials (errc::auth_failed), as a URL.
   const std::string& refused_by() const { return refused_by_; }
+  // The public key ("U...") of the creds or nkey seed last used to authenticate;
+  // empty for the other methods. Safe to log: the seed stays inside the client.
+  const std::string& auth_key() const { return auth_key_; }
   std::uint64_t reconnects() const { return reconnects_; }
   // Servers in the pool: the configured ones plus those learned from INFO connect_urls.
   std::size_t known_servers() const { return pool_.size(); }
@@ -232,6 +235,7 @@ class client {
 
   std::string error_text_;
   std::string refused_by_;
+  std::string auth_key_;
   std::uint64_t reconnects_ = 0;
   std::mt19937_64 rng_;
 };

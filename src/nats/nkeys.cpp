@@ -46,7 +46,6 @@ bool type_for_prefix_byte(std::uint8_t prefix, char& out) {
   return true;
 }
 
-
 // Strict: upper-case alphabet only, no padding, and the unused low bits of the
 // last character must be zero so every key has exactly one spelling (and
 // decode/encode round-trips).
