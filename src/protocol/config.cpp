@@ -105,6 +105,18 @@ class parser {
     return true;
   }
 
+  bool parse_flag_value(const std::string& key, std::string_view value, bool& out) {
+    const auto v = to_lower(value);
+    if (v == "yes" || v == "true" || v == "1") {
+      out = true;
+    } else if (v == "no" || v == "false" || v == "0") {
+      out = false;
+    } else {
+      return fail(key + " must be yes or no, not '" + std::string(value) + "'");
+    }
+    return true;
+  }
+
   bool parse_key_value(std::string_view line) {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return fail("expected 'key: value'");
@@ -146,19 +158,12 @@ class parser {
       out_.user = value;
     } else if (key == "password") {
       out_.password = value;
-    } else if (key == "accept_unbound_replies" || key == "tls_first" || key == "ignore_discovered_servers") {
-      const auto v = to_lower(value);
-      bool flag;
-      if (v == "yes" || v == "true" || v == "1") {
-        flag = true;
-      } else if (v == "no" || v == "false" || v == "0") {
-        flag = false;
-      } else {
-        return fail(key + " must be yes or no, not '" + std::string(value) + "'");
-      }
-      (key == "tls_first"                   ? out_.tls_first
-       : key == "ignore_discovered_servers" ? out_.ignore_discovered_servers
-                                            : out_.accept_unbound_replies) = flag;
+    } else if (key == "accept_unbound_replies") {
+      if (!parse_flag_value(key, value, out_.accept_unbound_replies)) return false;
+    } else if (key == "tls_first") {
+      if (!parse_flag_value(key, value, out_.tls_first)) return false;
+    } else if (key == "ignore_discovered_servers") {
+      if (!parse_flag_value(key, value, out_.ignore_discovered_servers)) return false;
     } else {
       return fail("unknown key '" + key + "'");
     }
