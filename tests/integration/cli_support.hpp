@@ -157,6 +157,14 @@ inline config_text self_config(const std::string& server, const key_pair& k, con
   return c;
 }
 
+// A node that only sends: one identity, no destination, no peers.
+inline config_text sender_config(const std::string& server, const key_pair& k) {
+  config_text c;
+  c.server = server;
+  c.identities = {identity_line(k)};
+  return c;
+}
+
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -170,11 +178,21 @@ inline bool wait_file_contains(const std::string& path, const std::string& text,
   return wait_until([&] { return slurp(path).find(text) != std::string::npos; }, bound);
 }
 
-inline std::size_t count_of(const std::string& haystack, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + needle.size()))
-    ++n;
-  return n;
+// Polls until the file holds exactly `text`.
+inline bool wait_file_equals(const std::string& path, const std::string& text,
+                             std::chrono::milliseconds bound = event_bound) {
+  return wait_until([&] { return slurp(path) == text; }, bound);
+}
+
+// The messages a receiver has looked at so far, by its debug log: accepted or dropped.
+inline std::size_t handled(const std::string& err) {
+  return count_of(err, "accepted '") + count_of(err, "dropped a message: ");
+}
+
+// Arguments `a` followed by `b`.
+inline std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
 }
 
 // The value of NAME in an `env` dump, or nullopt-like "<unset>".
@@ -195,14 +213,8 @@ inline std::vector<int> processes_in_group(int pgid) {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
     if (*end != '\0' || pid <= 0) continue;
-    std::string stat = slurp("/proc/" + std::string(e->d_name) + "/stat");
-    auto paren = stat.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream rest(stat.substr(paren + 2));
-    char state = 0;
-    long ppid = 0, pgrp = 0;
-    rest >> state >> ppid >> pgrp;
-    if (pgrp == pgid && state != 'Z' && state != 'X') found.push_back(static_cast<int>(pid));
+    auto st = read_proc_stat(static_cast<pid_t>(pid));
+    if (st && st->pgrp == pgid && st->state != 'Z' && st->state != 'X') found.push_back(static_cast<int>(pid));
   }
   ::closedir(d);
   return found;

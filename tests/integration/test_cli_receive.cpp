@@ -21,22 +21,12 @@ std::vector<std::string> append_to(const std::string& file) {
   return {"sh", "-c", "printf '%s %s\\n' \"$1\" \"$2\" >> '" + file + "'", "--"};
 }
 
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-// The messages a receiver has looked at so far: accepted or dropped (debug log).
-std::size_t handled(const process& p) {
-  return count_of(p.err(), "accepted '") + count_of(p.err(), "dropped a message: ");
-}
-
 bool wait_handled(process& p, std::size_t n) {
   // running() collects the output so far.
   return wait_until(
       [&] {
         p.running();
-        return handled(p) >= n;
+        return handled(p.err()) >= n;
       },
       event_bound);
 }
@@ -99,15 +89,9 @@ TEST_CASE("cli: receive filters -v, -p, -S and -D, and peer permissions") {
   auto keys = keygen(3);
   auto &a = keys[0], &b = keys[1], &stranger = keys[2];
 
-  auto sender_cfg = [&](const key_pair& k, const std::string& name) {
-    config_text c;
-    c.server = server.url();
-    c.identities = {identity_line(k)};
-    return dir.write(name, c.text());
-  };
-  auto from_a = sender_cfg(a, "a.conf");
-  auto from_b = sender_cfg(b, "b.conf");
-  auto from_stranger = sender_cfg(stranger, "stranger.conf");
+  auto from_a = dir.write("a.conf", sender_config(server.url(), a).text());
+  auto from_b = dir.write("b.conf", sender_config(server.url(), b).text());
+  auto from_stranger = dir.write("stranger.conf", sender_config(server.url(), stranger).text());
 
   config_text rx;
   rx.server = server.url();
@@ -174,7 +158,7 @@ TEST_CASE("cli: receive filters -v, -p, -S and -D, and peer permissions") {
     const auto& name = entry.first;
     const auto& lines = entry.second;
     // The last command may still be writing when its message is logged as accepted.
-    wait_until([&] { return slurp(dir.file(name)) == lines; }, event_bound);
+    wait_file_equals(dir.file(name), lines);
     CHECK_MESSAGE(slurp(dir.file(name)) == lines, name);
   }
 
@@ -210,13 +194,8 @@ TEST_CASE("cli: counting barrier -n 2 -u x is released only by two distinct peer
   rx.destination = "node.barrier";
   rx.peers = {peer_line("from.a", a), peer_line("from.b", b)};
   auto rx_cfg = dir.write("rx.conf", rx.text());
-  auto sender = [&](const key_pair& k, const std::string& name) {
-    config_text c;
-    c.server = server.url();
-    c.identities = {identity_line(k)};
-    return dir.write(name, c.text());
-  };
-  auto from_a = sender(a, "a.conf"), from_b = sender(b, "b.conf");
+  auto from_a = dir.write("a.conf", sender_config(server.url(), a).text());
+  auto from_b = dir.write("b.conf", sender_config(server.url(), b).text());
 
   auto barrier =
       start_receiver(concat({"-c", rx_cfg, "-n", "2", "-u", "x", "-t", "30s", "--log-level", "debug"},
@@ -335,7 +314,7 @@ TEST_CASE("cli: commands run one at a time in arrival order; a full queue drops 
 
   std::string expected;
   for (int i = 0; i <= 64; ++i) expected += std::to_string(i) + "\n";
-  CHECK(wait_until([&] { return slurp(runs) == expected; }, 30s));
+  CHECK(wait_file_equals(runs, expected, 30s));
   CHECK(slurp(runs) == expected);  // in order, no overlap, 65 to 67 dropped
   CHECK(count_of(rx.err(), "command queue full") == 3);
   CHECK(rx.running());  // a full queue is no reason to stop

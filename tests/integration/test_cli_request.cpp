@@ -60,11 +60,6 @@ parsed_output parse_entries(const std::string& out) {
   return p;
 }
 
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 // A responder: its own identity (the default one, which signs replies), the
 // requester as its only peer.
 std::string responder_config(const temp_dir& dir, const nats_server& server, const std::string& destination,

@@ -66,10 +66,6 @@ std::string signed_by(const key_pair& k, std::int64_t send_time_ns, const std::s
   return protocol::encode(*priv, f);
 }
 
-std::size_t handled(const std::string& err) {
-  return count_of(err, "accepted '") + count_of(err, "dropped a message: ");
-}
-
 }  // namespace
 
 TEST_CASE("cli: a replayed or forged message never runs the command") {

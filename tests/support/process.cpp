@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -195,14 +196,9 @@ bool process::wait_stderr(const std::string& needle, std::chrono::milliseconds b
 }
 
 bool process::wait_stderr_count(const std::string& needle, std::size_t n, std::chrono::milliseconds bound) {
-  auto count = [&] {
-    std::size_t c = 0;
-    for (auto pos = err_.find(needle); pos != std::string::npos; pos = err_.find(needle, pos + needle.size())) ++c;
-    return c;
-  };
   auto deadline = clock::now() + bound;
   for (;;) {
-    if (count() >= n) return true;
+    if (count_of(err_, needle) >= n) return true;
     if (reap(false) && err_fd_ < 0) return false;  // gone, and all its output read
     if (clock::now() >= deadline) return false;
     pump(std::min(ms_left(deadline), 10));
@@ -243,13 +239,27 @@ bool process_gone(pid_t pid) {
   if (pid <= 0) return true;
   if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
   // A zombie (exited, not yet reaped by whoever inherited it) runs nothing.
+  auto st = read_proc_stat(pid);
+  return !st || st->state == 'Z' || st->state == 'X';
+}
+
+std::optional<proc_stat> read_proc_stat(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (stat.empty()) return true;
+  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
   auto paren = stat.rfind(')');
-  if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
-  char state = stat[paren + 2];
-  return state == 'Z' || state == 'X';
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return std::nullopt;
+  std::istringstream rest(stat.substr(paren + 2));
+  proc_stat st;
+  if (!(rest >> st.state >> st.ppid >> st.pgrp)) return std::nullopt;
+  return st;
+}
+
+std::size_t count_of(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + needle.size()))
+    ++n;
+  return n;
 }
 
 }  // namespace remaphore::test

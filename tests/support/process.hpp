@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,5 +81,16 @@ process_result run(std::vector<std::string> argv, std::chrono::milliseconds boun
 
 // True when no process `pid` exists any more (a zombie counts as gone: it runs nothing).
 bool process_gone(pid_t pid);
+
+// The fields of /proc/<pid>/stat the tests look at; nullopt when there is no such process.
+struct proc_stat {
+  char state = 0;  // 'R', 'S', 'Z' (zombie), ...
+  long ppid = 0;
+  long pgrp = 0;
+};
+std::optional<proc_stat> read_proc_stat(pid_t pid);
+
+// Non-overlapping occurrences of `needle` in `haystack`.
+std::size_t count_of(const std::string& haystack, const std::string& needle);
 
 }  // namespace remaphore::test
