@@ -199,7 +199,7 @@ TEST_CASE("config: errors name the file and line") {
       {"[ Identities ]\n" + k.a_pub + " " + k.a_priv + " ping\n", "test.conf:2: permission list must be"},
       {"[ Identities ]\n" + k.a_pub + " " + k.a_priv + " [ping\n", "test.conf:2: permission list must be"},
       {"[ Identities ]\n" + k.a_pub + "\n", "test.conf:2: identity needs"},
-      {"[ Identities ]\n\n" + k.a_pub + "x " + k.a_priv + " [*]\n", "test.conf:3: invalid public key"},
+      {"[ Identities ]\n\n" + k.a_pub + "0 " + k.a_priv + " [*]\n", "test.conf:3: invalid public key"},
       {"[ Identities ]\n" + k.a_pub + " " + k.a_pub + " [*]\n", "test.conf:2: invalid private key"},
       {"[ Identities ]\n" + k.a_pub + " " + k.b_priv + " [*]\n",
        "test.conf:2: private key does not belong to public key"},
