@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <initializer_list>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -182,6 +183,16 @@ inline bool wait_file_contains(const std::string& path, const std::string& text,
 inline bool wait_file_equals(const std::string& path, const std::string& text,
                              std::chrono::milliseconds bound = event_bound) {
   return wait_until([&] { return slurp(path) == text; }, bound);
+}
+
+// Each file of `dir` named in `expected` comes to hold exactly its text (bounded
+// wait: the last command may still be writing when its message is logged).
+inline void check_files(const temp_dir& dir, const std::map<std::string, std::string>& expected) {
+  for (const auto& entry : expected) {
+    const auto path = dir.file(entry.first);
+    wait_file_equals(path, entry.second);
+    CHECK_MESSAGE(slurp(path) == entry.second, entry.first);
+  }
 }
 
 // The messages a receiver has looked at so far, by its debug log: accepted or dropped.

@@ -75,12 +75,7 @@ TEST_CASE("cli: a destination pattern reaches the receivers it matches and no ot
       {"com.crypto.eu.left", "ping crypto-all\nping left\nping all\n"},
       {"org.other.host", "ping org\nping all\n"},
   };
-  for (auto& entry : expected) {
-    const auto& node = entry.first;
-    const auto& lines = entry.second;
-    CHECK_MESSAGE(wait_file_contains(dir.file(node), "ping all\n"), node);
-    CHECK_MESSAGE(slurp(dir.file(node)) == lines, node);
-  }
+  check_files(dir, expected);
 }
 
 TEST_CASE("cli: receive filters -v, -p, -S and -D, and peer permissions") {
@@ -154,13 +149,7 @@ TEST_CASE("cli: receive filters -v, -p, -S and -D, and peer permissions") {
       {"exact", "ping m4\n"},
       {"limited", "ping m1\nstatus m9\n"},
   };
-  for (auto& entry : expected) {
-    const auto& name = entry.first;
-    const auto& lines = entry.second;
-    // The last command may still be writing when its message is logged as accepted.
-    wait_file_equals(dir.file(name), lines);
-    CHECK_MESSAGE(slurp(dir.file(name)) == lines, name);
-  }
+  check_files(dir, expected);
 
   // Each filter says why it dropped (debug log).
   CHECK(rxs.at("verbs").err().find("dropped a message: verb does not match -v") != std::string::npos);

@@ -111,32 +111,26 @@ TEST_CASE("cli: a replayed or forged message never runs the command") {
     const std::string wire = m.payload;
     REQUIRE(wait_file_contains(runs, "original\n"));
 
-    auto f = fields_of(wire);
+    const auto f = fields_of(wire);
+    // The captured wire with field i replaced, the signature left as it was.
+    const auto with = [&f](std::size_t i, std::string value) {
+      auto g = f;
+      g[i] = std::move(value);
+      return join_fields(g);
+    };
     forgeries.emplace_back("replay", wire);
     forgeries.emplace_back("replay again", wire);
-    auto tampered = f;
-    tampered[7] = "tampered";
-    forgeries.emplace_back("tampered payload", join_fields(tampered));
-    auto other_dest = f;
-    other_dest[2] = "node.*";
-    forgeries.emplace_back("tampered destination", join_fields(other_dest));
-    auto reattributed = f;
-    reattributed[0] = b.pub;  // another peer's key over a's signature
-    forgeries.emplace_back("re-attributed", join_fields(reattributed));
-    auto request = f;
-    request[6] = "Q";
-    forgeries.emplace_back("flag changed", join_fields(request));
+    forgeries.emplace_back("tampered payload", with(7, "tampered"));
+    forgeries.emplace_back("tampered destination", with(2, "node.*"));
+    forgeries.emplace_back("re-attributed", with(0, b.pub));  // another peer's key over a's signature
+    forgeries.emplace_back("flag changed", with(6, "Q"));
     // Copies that the Go tool would verify (it re-encodes the parsed fields): the
     // same message under another hash. Ours only accepts the canonical form.
-    auto flag_x = f;
-    flag_x[6] = "X";
-    forgeries.emplace_back("non-canonical flag", join_fields(flag_x));
-    auto upper = f;
-    for (auto& ch : upper[4]) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    forgeries.emplace_back("upper-case uuid", join_fields(upper));
-    auto zero = f;
-    zero[3] = "0" + zero[3];
-    forgeries.emplace_back("leading zero in time", join_fields(zero));
+    forgeries.emplace_back("non-canonical flag", with(6, "X"));
+    auto upper = f[4];
+    for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    forgeries.emplace_back("upper-case uuid", with(4, upper));
+    forgeries.emplace_back("leading zero in time", with(3, "0" + f[3]));
     forgeries.emplace_back("stranger", signed_by(stranger, protocol::now_unix_ns(), "stranger"));
     if (skew.empty())  // a genuine but old message: only the skew check stops it
       forgeries.emplace_back("stale", signed_by(a, protocol::now_unix_ns() - 3'600'000'000'000, "stale"));
