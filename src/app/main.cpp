@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "app/cli.hpp"
-#include "app/log.hpp"
+#include "log/log.hpp"
 #include "app/modes.hpp"
 #include "protocol/config.hpp"
 #include "protocol/keys.hpp"
@@ -26,7 +26,7 @@ namespace {
 bool load_config(const std::string& path, protocol::config& cfg) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    log_error("cannot read config file '" + path + "': " + std::strerror(errno) +
+    log::error("cannot read config file '" + path + "': " + std::strerror(errno) +
               " (use -c FILE, or -C to print an example)");
     return false;
   }
@@ -34,7 +34,7 @@ bool load_config(const std::string& path, protocol::config& cfg) {
   ss << in.rdbuf();
   protocol::config_error err;
   if (!protocol::parse_config(ss.str(), path, cfg, err)) {
-    log_error(err.message);
+    log::error(err.message);
     return false;
   }
   // Private keys readable by others are as good as published (ssh refuses such keys).
@@ -42,7 +42,7 @@ bool load_config(const std::string& path, protocol::config& cfg) {
   if (!cfg.identities.empty() && ::stat(path.c_str(), &st) == 0 && (st.st_mode & 077)) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    log_warn("config file '" + path + "' holds private keys and has mode " + mode +
+    log::warn("config file '" + path + "' holds private keys and has mode " + mode +
              ": it should be readable by its owner only (chmod 600)");
   }
   return true;
@@ -63,10 +63,10 @@ int main(int argc, char** argv) {
   cli_options cli;
   cli_error err;
   if (!parse_cli(argc, argv, cli, err)) {
-    log_error(err.message + " (see remaphore --help)");
+    log::error(err.message + " (see remaphore --help)");
     return exit_usage;
   }
-  set_log_level(cli.log_level);
+  log::configure(log::parse_level(cli.log_level).value_or(log::level::info), log::format::text);
   protocol::crypto_init();
 
   switch (cli.what) {
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     return exit_ok;
   }
   if (cfg.servers.empty()) {
-    log_error(cli.config_path + ": no 'server:' line: remaphore needs a NATS server to talk to");
+    log::error(cli.config_path + ": no 'server:' line: remaphore needs a NATS server to talk to");
     return exit_usage;
   }
 
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-          log_error(std::string("unexpected error: ") + ex.what());
+          log::error(std::string("unexpected error: ") + ex.what());
         }
         code = exit_runtime;
       } else {
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
     });
     ioc.run();
   } catch (const std::exception& ex) {
-    log_error(std::string("unexpected error: ") + ex.what());
+    log::error(std::string("unexpected error: ") + ex.what());
     code = exit_runtime;
   }
   std::fflush(stdout);

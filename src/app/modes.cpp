@@ -15,7 +15,8 @@
 #include <set>
 #include <unistd.h>
 
-#include "app/log.hpp"
+#include "app/connect.hpp"
+#include "log/log.hpp"
 #include "core/pipeline.hpp"
 #include "core/reply.hpp"
 #include "core/runner.hpp"
@@ -40,33 +41,6 @@ constexpr auto default_request_timeout = 10s;
 constexpr std::size_t max_reply_output = 64 * 1024;  // command output carried in a reply
 constexpr std::size_t max_queued_commands = 64;
 
-nats::options nats_options(const cli_options& cli, const protocol::config& cfg) {
-  nats::options o;
-  o.servers = cfg.servers;
-  o.creds_file = cfg.credentials;
-  o.nkey_seed_file = cfg.nkey_seed;
-  o.token = cfg.token;
-  o.user = cfg.user;
-  o.password = cfg.password;
-  o.tls.ca_file = cfg.tls_ca;
-  o.tls.cert_file = cfg.tls_cert;
-  o.tls.key_file = cfg.tls_key;
-  o.tls.first = cfg.tls_first;
-  o.ignore_discovered = cfg.ignore_discovered_servers;
-  o.connect_timeout = cli.connect_timeout;
-  o.name = "remaphore";
-  o.on_event = [](std::string_view text) {
-    if (text.starts_with("disconnected") || text.starts_with("giving up") || text.starts_with("server error") ||
-        text.starts_with("slow consumer"))
-      log_warn(text);
-    else if (text.starts_with("reconnected"))
-      log_info(text);
-    else
-      log_debug(text);
-  };
-  return o;
-}
-
 // Retained signals live in one stream per subject root, one message per subject:
 // <root>.retained.<all|S>.<hex uuid>.<sender key>, so a receiver's filter lets the
 // server pick the latest signal of each sender for its uuid.
@@ -86,31 +60,10 @@ std::string subject_of(const cli_options& cli, const protocol::config& cfg) {
   return cli.subject ? protocol::subject_for(cfg.subject, *cli.subject) : protocol::subject_all(cfg.subject);
 }
 
-// Connects, or logs why not. The server's own words are kept: they are what an
-// admin can search for; with them go the server and the identity we used, since
-// "Authorization Violation" alone does not say which of them is wrong.
-awaitable<bool> connect_or_log(nats::client& c, const protocol::config& cfg) {
-  auto ec = co_await c.connect();
-  if (!ec) co_return true;
-  if (ec == nats::errc::auth_failed) {
-    std::string how = !cfg.credentials.empty() ? "credentials " + cfg.credentials
-                      : !cfg.nkey_seed.empty()   ? "nkey seed " + cfg.nkey_seed
-                      : !cfg.token.empty()       ? "token auth"
-                      : !cfg.user.empty()        ? "user " + cfg.user
-                                                 : "no credentials";
-    if (!c.auth_key().empty()) how += ", user key " + c.auth_key();
-    log_error("the server refused our credentials: '" + c.error_text() + "' (server " + c.refused_by() +
-              ", " + how + ")");
-  } else {
-    log_error("cannot connect: " + c.error_text() + " (" + ec.message() + ")");
-  }
-  co_return false;
-}
-
 awaitable<int> wait_signal() {
   asio::signal_set signals(co_await asio::this_coro::executor, SIGINT, SIGTERM);
   int sig = co_await signals.async_wait(use_awaitable);
-  log_info(sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+  log::info(sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
   co_return 128 + sig;
 }
 
@@ -121,16 +74,16 @@ const protocol::identity* choose_identity(const cli_options& cli, const protocol
   if (cli.pubkey) {
     auto key = protocol::parse_public_key(*cli.pubkey);
     if (!key) {
-      log_error("-p: '" + *cli.pubkey + "' is not a base58 public key");
+      log::error("-p: '" + *cli.pubkey + "' is not a base58 public key");
       return nullptr;
     }
     auto* id = cfg.find_identity(*key);
     if (!id) {
-      log_error("-p: no identity " + *cli.pubkey + " in " + cli.config_path);
+      log::error("-p: no identity " + *cli.pubkey + " in " + cli.config_path);
       return nullptr;
     }
     if (!id->allows(verb)) {
-      log_error("-p: identity " + *cli.pubkey + " may not use verb '" + verb + "'");
+      log::error("-p: identity " + *cli.pubkey + " may not use verb '" + verb + "'");
       return nullptr;
     }
     return id;
@@ -138,7 +91,7 @@ const protocol::identity* choose_identity(const cli_options& cli, const protocol
   if (auto* id = cfg.effective_default_identity(); id && id->allows(verb)) return id;
   for (const auto& id : cfg.identities)
     if (id.allows(verb)) return &id;
-  log_error("no identity in " + cli.config_path + " may use verb '" + verb + "'");
+  log::error("no identity in " + cli.config_path + " may use verb '" + verb + "'");
   return nullptr;
 }
 
@@ -157,7 +110,7 @@ std::string build_message(const cli_options& cli, const protocol::config& cfg, b
   std::string verb = cli.verbs.empty() ? "ping" : cli.verbs.front();
   std::string dest = cli.dest.value_or("**");
   if (verb.find(',') != std::string::npos || dest.find(',') != std::string::npos) {
-    log_error("the verb and the destination cannot contain ','");
+    log::error("the verb and the destination cannot contain ','");
     return {};
   }
   auto* id = choose_identity(cli, cfg, verb);
@@ -211,18 +164,18 @@ awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg) {
             c, retained_subject(cli, cfg, protocol::hex_encode(env.uuid.data(), env.uuid.size()), env.sender.to_base58()),
             wire, why, flush_timeout);
       if (ec) {
-        log_error("cannot retain the signal: " + why);
+        log::error("cannot retain the signal: " + why);
         co_return exit_runtime;
       }
     }
     if (auto ec = c.publish(subject_of(cli, cfg), wire)) {
-      log_error("cannot publish: " + ec.message());
+      log::error("cannot publish: " + ec.message());
       co_return exit_runtime;
     }
     auto bound = cli.timeout ? std::chrono::duration_cast<std::chrono::nanoseconds>(*cli.timeout)
                              : std::chrono::nanoseconds(flush_timeout);
     if (auto ec = co_await c.flush(bound)) {
-      log_error("the server did not confirm the message: " + ec.message());
+      log::error("the server did not confirm the message: " + ec.message());
       co_return exit_runtime;
     }
     co_return exit_ok;
@@ -241,7 +194,7 @@ awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg) 
   for (const auto& p : cfg.peers)
     if (protocol::destination_matches(pattern, p.destination)) suspected.push_back(&p);
   if (suspected.empty()) {
-    log_error("no peer in " + cli.config_path + " has a destination matching '" + pattern + "'");
+    log::error("no peer in " + cli.config_path + " has a destination matching '" + pattern + "'");
     co_return exit_usage;
   }
   std::string wire = build_message(cli, cfg, true);
@@ -258,11 +211,11 @@ awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg) 
     // reply can be missed.
     auto sub = c.subscribe(protocol::reply_subject(cfg.subject, hash));
     if (auto ec = c.publish(subject_of(cli, cfg), wire)) {
-      log_error("cannot publish: " + ec.message());
+      log::error("cannot publish: " + ec.message());
       co_return exit_runtime;
     }
     if (auto ec = co_await c.flush(flush_timeout)) {
-      log_error("the server did not confirm the request: " + ec.message());
+      log::error("the server did not confirm the request: " + ec.message());
       co_return exit_runtime;
     }
     core::reply_collector collector(cfg, hash);
@@ -275,13 +228,13 @@ awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg) 
       auto ec = co_await c.next_msg(sub, m, left);
       if (ec == nats::errc::timeout) break;
       if (ec) {
-        log_error("lost the connection while waiting for replies: " + ec.message());
+        log::error("lost the connection while waiting for replies: " + ec.message());
         co_return exit_runtime;
       }
       core::reply_drop why;
       auto reply = collector.process(m.payload, protocol::now_unix_ns(), why);
       if (!reply) {
-        log_debug(std::string("dropped a reply: ") + core::to_string(why));
+        log::debug(std::string("dropped a reply: ") + core::to_string(why));
         continue;
       }
       answered.insert(reply->peer->pub.bytes);
@@ -313,7 +266,7 @@ awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg) 
       write_stdout(out);
     }
     for (auto* p : suspected)
-      if (!answered.contains(p->pub.bytes)) log_warn("no reply from " + p->destination + " (" + p->pub.to_base58() + ")");
+      if (!answered.contains(p->pub.bytes)) log::warn("no reply from " + p->destination + " (" + p->pub.to_base58() + ")");
     co_return answered.empty() ? exit_timeout : exit_ok;
   };
   auto r = co_await (work() || wait_signal());
@@ -333,7 +286,7 @@ class drop_reporter {
   void report(const core::verdict& v) {
     std::string why = core::to_string(v.reason);
     if (v.reason == core::drop_reason::malformed) why += std::string(" (") + protocol::to_string(v.decode) + ")";
-    log_debug("dropped a message: " + why);
+    log::debug("dropped a message: " + why);
     auto now = std::chrono::steady_clock::now();
     if (now - window_start_ > window_) {
       window_start_ = now;
@@ -346,7 +299,7 @@ class drop_reporter {
       warned_ = true;
       std::string reasons;
       for (auto& [r, n] : by_reason_) reasons += (reasons.empty() ? "" : ", ") + r + ": " + std::to_string(n);
-      log_warn(std::to_string(in_window_) + " messages dropped in the last 10s (" + reasons + ")");
+      log::warn(std::to_string(in_window_) + " messages dropped in the last 10s (" + reasons + ")");
       by_reason_.clear();
     }
   }
@@ -390,12 +343,12 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
   if (cli.pubkey) {
     f.sender = protocol::parse_public_key(*cli.pubkey);
     if (!f.sender) {
-      log_error("-p: '" + *cli.pubkey + "' is not a base58 public key");
+      log::error("-p: '" + *cli.pubkey + "' is not a base58 public key");
       co_return exit_usage;
     }
   }
   if (!f.exact_destination && !f.no_destination && cfg.destination.empty()) {
-    log_error(cli.config_path + " has no 'destination:': set one, or use -D DEST or -d");
+    log::error(cli.config_path + " has no 'destination:': set one, or use -D DEST or -d");
     co_return exit_usage;
   }
   const bool once = cli.count == 0 && (cli.once || cli.uuid.has_value());
@@ -422,16 +375,16 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
                   {"REMAPHORE_UUID", protocol::hex_encode(m.uuid.data(), m.uuid.size())},
                   {"REMAPHORE_MSG", m.payload}};
       if (!f.no_destination) spec.env.emplace_back("REMAPHORE_DESTMATCH", m.matched_destination);
-      log_debug("running " + cli.rest.front());
+      log::debug("running " + cli.rest.front());
       auto r = co_await core::run_command(std::move(spec));
       if (!r.started) {
-        log_error(r.error);
+        log::error(r.error);
         r.exit_code = 127;
         r.output = r.error;
       } else if (r.exit_code != 0) {
-        log_warn(cli.rest.front() + " exited with " + std::to_string(r.exit_code));
+        log::warn(cli.rest.front() + " exited with " + std::to_string(r.exit_code));
       } else {
-        log_debug(cli.rest.front() + " exited with 0");
+        log::debug(cli.rest.front() + " exited with 0");
       }
       // The command's output also goes to our stdout: whoever runs the receiver sees it.
       write_stdout(r.output);
@@ -440,7 +393,7 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
     }
     if (!m.request) co_return;
     if (!replier) {
-      log_error("cannot reply: no identity in " + cli.config_path);
+      log::error("cannot reply: no identity in " + cli.config_path);
       co_return;
     }
     std::string reply = core::make_reply(*replier, m.hash, reply_payload, protocol::now_unix_ns());
@@ -452,10 +405,10 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
       reply = core::make_reply(*replier, m.hash, reply_payload, protocol::now_unix_ns());
     }
     if (auto ec = c.publish(protocol::reply_subject(cfg.subject, m.hash), reply)) {
-      log_error("cannot send the reply: " + ec.message());
+      log::error("cannot send the reply: " + ec.message());
       co_return;
     }
-    if (auto ec = co_await c.flush(flush_timeout)) log_warn("the server did not confirm the reply: " + ec.message());
+    if (auto ec = co_await c.flush(flush_timeout)) log::warn("the server did not confirm the reply: " + ec.message());
   };
 
   // Commands run one at a time, in arrival order, while receiving goes on.
@@ -489,11 +442,11 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
     }
     auto& msg = *v.message;
     ++received;
-    log_info("accepted " + describe(msg) + (retained_for.count() ? " (retained)" : ""));
+    log::info("accepted " + describe(msg) + (retained_for.count() ? " (retained)" : ""));
     if (cli.count) {
       senders.insert(msg.sender.bytes);
       if (senders.size() < cli.count) {
-        log_info(std::to_string(senders.size()) + " of " + std::to_string(cli.count) + " peers so far");
+        log::info(std::to_string(senders.size()) + " of " + std::to_string(cli.count) + " peers so far");
         if (msg.request && cli.rest.empty()) co_await handle(msg);
         co_return std::nullopt;
       }
@@ -507,7 +460,7 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
       co_return exit_ok;
     }
     if (queue.size() >= max_queued_commands) {
-      log_warn("command queue full (" + std::to_string(max_queued_commands) + "): dropped " + describe(msg));
+      log::warn("command queue full (" + std::to_string(max_queued_commands) + "): dropped " + describe(msg));
       co_return std::nullopt;
     }
     queue.push_back(std::move(msg));
@@ -522,7 +475,7 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
       auto ec = co_await c.next_msg(sub, m, 1h);
       if (ec == nats::errc::timeout) continue;
       if (ec) {
-        log_error("stopped receiving: " + ec.message() + (c.error_text().empty() ? "" : " (" + c.error_text() + ")"));
+        log::error("stopped receiving: " + ec.message() + (c.error_text().empty() ? "" : " (" + c.error_text() + ")"));
         co_return exit_runtime;
       }
       if (auto code = co_await on_message(m, retained_for)) co_return *code;
@@ -544,7 +497,7 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
   // for what was retained within --since.
   auto subscribe_all = [&]() -> awaitable<int> {
     if (auto ec = co_await c.flush(flush_timeout)) {
-      log_error("cannot subscribe: " + ec.message());
+      log::error("cannot subscribe: " + ec.message());
       co_return exit_runtime;
     }
     if (cli.since) {
@@ -556,18 +509,18 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
       auto ec = co_await nats::js::create_push_consumer(c, stream_name(cfg), filter, retained_sub->subject(), start,
                                                         why, flush_timeout);
       if (ec == nats::errc::server_error && why.find("stream not found") != std::string::npos) {
-        log_info("no signal has been retained yet (no stream " + stream_name(cfg) + ")");
+        log::info("no signal has been retained yet (no stream " + stream_name(cfg) + ")");
         c.unsubscribe(retained_sub);
         retained_sub = nullptr;
       } else if (ec) {
-        log_error("cannot read retained signals: " + why);
+        log::error("cannot read retained signals: " + why);
         co_return exit_runtime;
       }
     }
     std::string dest_text = f.no_destination ? std::string("any destination")
                             : f.exact_destination ? "destination " + *f.exact_destination
                                                   : "destination " + cfg.destination;
-    log_info("ready: listening on " + live_sub->subject() + " at " + c.current_server() + " for " + dest_text +
+    log::info("ready: listening on " + live_sub->subject() + " at " + c.current_server() + " for " + dest_text +
              (cli.since ? " (and signals retained in the last " + protocol::format_duration(*cli.since) + ")" : ""));
     co_return exit_ok;
   };
@@ -578,10 +531,10 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
     if (cli.timeout) t.expires_after(*cli.timeout);
     co_await t.async_wait(use_awaitable);
     if (cli.count) {
-      log_info("timed out with " + std::to_string(senders.size()) + " of " + std::to_string(cli.count) + " peers");
+      log::info("timed out with " + std::to_string(senders.size()) + " of " + std::to_string(cli.count) + " peers");
       co_return exit_timeout;
     }
-    if (received == 0) log_info("timed out: no message accepted");
+    if (received == 0) log::info("timed out: no message accepted");
     co_return received > 0 ? exit_ok : exit_timeout;
   };
 
