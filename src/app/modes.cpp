@@ -26,6 +26,7 @@
 #include "protocol/duration.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/pattern.hpp"
+#include "protocol/subjects.hpp"
 
 namespace remaphore::app {
 namespace asio = boost::asio;
@@ -41,23 +42,8 @@ constexpr auto default_request_timeout = 10s;
 constexpr std::size_t max_reply_output = 64 * 1024;  // command output carried in a reply
 constexpr std::size_t max_queued_commands = 64;
 
-// Retained signals live in one stream per subject root, one message per subject:
-// <root>.retained.<all|S>.<hex uuid>.<sender key>, so a receiver's filter lets the
-// server pick the latest signal of each sender for its uuid.
-std::string stream_name(const protocol::config& cfg) {
-  if (cfg.subject == "remaphore") return "REMAPHORE";
-  std::string name = "REMAPHORE_";
-  for (char ch : cfg.subject) name += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::toupper(ch)) : '_';
-  return name;
-}
-
-std::string retained_subject(const cli_options& cli, const protocol::config& cfg, const std::string& uuid_hex,
-                             const std::string& sender) {
-  return cfg.subject + ".retained." + cli.subject.value_or("all") + "." + uuid_hex + "." + sender;
-}
-
 std::string subject_of(const cli_options& cli, const protocol::config& cfg) {
-  return cli.subject ? protocol::subject_for(cfg.subject, *cli.subject) : protocol::subject_all(cfg.subject);
+  return protocol::subjects::live(cfg.subject, cli.subject);
 }
 
 awaitable<int> wait_signal() {
@@ -157,11 +143,12 @@ awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg) {
       protocol::envelope_view env;
       protocol::decode(wire, env);
       std::string why;
-      nats::js::stream_config sc{stream_name(cfg), {cfg.subject + ".retained.>"}, cfg.retain_max_age, 1};
+      nats::js::stream_config sc{protocol::subjects::stream_name(cfg.subject), {protocol::subjects::retained_all(cfg.subject)}, cfg.retain_max_age, 1};
       auto ec = co_await nats::js::ensure_stream(c, sc, why, flush_timeout);
       if (!ec)
         ec = co_await nats::js::publish(
-            c, retained_subject(cli, cfg, protocol::hex_encode(env.uuid.data(), env.uuid.size()), env.sender.to_base58()),
+            c, protocol::subjects::retained(cfg.subject, cli.subject, protocol::hex_encode(env.uuid.data(), env.uuid.size()),
+                                         env.sender.to_base58()),
             wire, why, flush_timeout);
       if (ec) {
         log::error("cannot retain the signal: " + why);
@@ -209,7 +196,7 @@ awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg) 
     if (!co_await connect_or_log(c, cfg)) co_return exit_runtime;
     // Subscribe to the reply subject before the request goes out, so no fast
     // reply can be missed.
-    auto sub = c.subscribe(protocol::reply_subject(cfg.subject, hash));
+    auto sub = c.subscribe(protocol::subjects::reply(cfg.subject, hash));
     if (auto ec = c.publish(subject_of(cli, cfg), wire)) {
       log::error("cannot publish: " + ec.message());
       co_return exit_runtime;
@@ -404,7 +391,7 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
       reply_payload += "\n[remaphore: output truncated to fit max_payload]";
       reply = core::make_reply(*replier, m.hash, reply_payload, protocol::now_unix_ns());
     }
-    if (auto ec = c.publish(protocol::reply_subject(cfg.subject, m.hash), reply)) {
+    if (auto ec = c.publish(protocol::subjects::reply(cfg.subject, m.hash), reply)) {
       log::error("cannot send the reply: " + ec.message());
       co_return;
     }
@@ -502,14 +489,16 @@ awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg) 
     }
     if (cli.since) {
       retained_sub = c.subscribe(c.new_inbox());
-      std::string filter = retained_subject(cli, cfg, f.uuid ? protocol::hex_encode(f.uuid->data(), f.uuid->size()) : "*", "*");
+      std::optional<std::string> uuid_hex;
+      if (f.uuid) uuid_hex = protocol::hex_encode(f.uuid->data(), f.uuid->size());
+      std::string filter = protocol::subjects::retained_filter(cfg.subject, cli.subject, uuid_hex);
       auto start = std::chrono::system_clock::now() -
                    std::chrono::duration_cast<std::chrono::system_clock::duration>(*cli.since + cfg.allow_skew);
       std::string why;
-      auto ec = co_await nats::js::create_push_consumer(c, stream_name(cfg), filter, retained_sub->subject(), start,
+      auto ec = co_await nats::js::create_push_consumer(c, protocol::subjects::stream_name(cfg.subject), filter, retained_sub->subject(), start,
                                                         why, flush_timeout);
       if (ec == nats::errc::server_error && why.find("stream not found") != std::string::npos) {
-        log::info("no signal has been retained yet (no stream " + stream_name(cfg) + ")");
+        log::info("no signal has been retained yet (no stream " + protocol::subjects::stream_name(cfg.subject) + ")");
         c.unsubscribe(retained_sub);
         retained_sub = nullptr;
       } else if (ec) {

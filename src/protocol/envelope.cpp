@@ -190,17 +190,4 @@ std::int64_t now_unix_ns() {
       .count();
 }
 
-std::string subject_all(std::string_view root) { return std::string(root) + ".all"; }
-
-std::string subject_for(std::string_view root, std::string_view s) {
-  std::string out(root);
-  out += '.';
-  out += s;
-  return out;
-}
-
-std::string reply_subject(std::string_view root, const std::array<std::uint8_t, 32>& hash) {
-  return subject_for(root, hex_encode(hash));
-}
-
 }  // namespace remaphore::protocol

@@ -70,9 +70,4 @@ std::array<std::uint8_t, 32> message_hash(std::string_view wire);
 
 std::int64_t now_unix_ns();
 
-// Subjects: "<root>.all", "<root>.<s>", and the reply subject "<root>.<hex(hash)>".
-std::string subject_all(std::string_view root);
-std::string subject_for(std::string_view root, std::string_view s);
-std::string reply_subject(std::string_view root, const std::array<std::uint8_t, 32>& hash);
-
 }  // namespace remaphore::protocol
