@@ -60,6 +60,7 @@ void print_summary(const std::string& path, const protocol::config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto started = std::chrono::steady_clock::now();
   cli_options cli;
   cli_error err;
   if (!parse_cli(argc, argv, cli, err)) {
@@ -102,11 +103,13 @@ int main(int argc, char** argv) {
   int code = exit_runtime;
   try {
     boost::asio::io_context ioc(1);
+    deadline until;
+    if (cli.timeout) until = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(*cli.timeout);
     auto run = [&]() -> boost::asio::awaitable<int> {
       switch (cli.what) {
-        case mode::send: co_return co_await run_send(cli, cfg);
-        case mode::request: co_return co_await run_request(cli, cfg);
-        default: co_return co_await run_receive(cli, cfg);
+        case mode::send: co_return co_await run_send(cli, cfg, until);
+        case mode::request: co_return co_await run_request(cli, cfg, until);
+        default: co_return co_await run_receive(cli, cfg, until);
       }
     };
     boost::asio::co_spawn(ioc, run(), [&](std::exception_ptr e, int rc) {

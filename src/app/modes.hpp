@@ -1,8 +1,12 @@
-// The modes of the CLI. Each returns the process exit code.
+// The modes of the CLI, as wiring: parse, connect, hand over to core, map the
+// outcome to the process exit code.
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <optional>
 
 #include "app/cli.hpp"
+#include "core/outcome.hpp"
 #include "protocol/config.hpp"
 
 namespace remaphore::app {
@@ -14,8 +18,13 @@ enum exit_code : int {
   exit_runtime = 3,
 };
 
-boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg);
-boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg);
-boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg);
+int exit_code_of(core::outcome o);
+
+// -t: a deadline from the start of the process, covering connect and subscribe.
+using deadline = std::optional<std::chrono::steady_clock::time_point>;
+
+boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg, deadline until);
+boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg, deadline until);
+boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg, deadline until);
 
 }  // namespace remaphore::app

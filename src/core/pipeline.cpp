@@ -23,6 +23,11 @@ const char* to_string(drop_reason r) {
   return "unknown";
 }
 
+bool is_routine(drop_reason r) {
+  return r == drop_reason::destination || r == drop_reason::uuid || r == drop_reason::verb_filter ||
+         r == drop_reason::sender_filter;
+}
+
 bool within_skew(std::int64_t send_time_ns, std::int64_t now_ns, std::chrono::nanoseconds allow_skew) {
   // Compute |now - send| in unsigned arithmetic: both may be anywhere in int64.
   std::uint64_t a = static_cast<std::uint64_t>(now_ns), b = static_cast<std::uint64_t>(send_time_ns);
@@ -96,15 +101,14 @@ verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cac
 
   ++accepted_;
   accepted_message m;
-  m.wire = std::string(wire);
+  m.fields.destination = std::string(env.destination);
+  m.fields.send_time_ns = env.send_time_ns;
+  m.fields.uuid = env.uuid;
+  m.fields.verb = std::string(env.verb);
+  m.fields.request = env.request;
+  m.fields.payload = std::string(env.payload);
   m.sender = env.sender;
   m.peer = peer;
-  m.destination = std::string(env.destination);
-  m.send_time_ns = env.send_time_ns;
-  m.uuid = env.uuid;
-  m.verb = std::string(env.verb);
-  m.request = env.request;
-  m.payload = std::string(env.payload);
   m.hash = hash;
   m.matched_destination = std::move(matched);
   v.message = std::move(m);

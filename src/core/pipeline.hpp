@@ -35,6 +35,9 @@ enum class drop_reason {
   count_  // number of reasons
 };
 const char* to_string(drop_reason r);
+// Drops that every receiver of a busy subject sees all the time (a message for other
+// nodes, another uuid or verb): not a sign that anything is wrong.
+bool is_routine(drop_reason r);
 
 struct filters {
   // Destination: by default the config's destination is matched against the
@@ -49,15 +52,9 @@ struct filters {
 
 // A message that passed every stage. Owns its bytes.
 struct accepted_message {
-  std::string wire;
+  protocol::envelope_fields fields;  // destination, send time, uuid, verb, request flag, payload
   protocol::public_key sender;
   const protocol::peer* peer = nullptr;  // points into the pipeline's config
-  std::string destination;
-  std::int64_t send_time_ns = 0;
-  std::vector<std::uint8_t> uuid;
-  std::string verb;
-  bool request = false;
-  std::string payload;
   std::array<std::uint8_t, 32> hash{};
   std::string matched_destination;  // the node destination that matched ("" with -d)
 };

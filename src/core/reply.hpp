@@ -37,7 +37,6 @@ class reply_collector {
   reply_collector(const protocol::config& cfg, const std::array<std::uint8_t, 32>& request_hash);
   // Accepts a reply (returns it) or says why not.
   std::optional<collected_reply> process(std::string_view wire, std::int64_t now_ns, reply_drop& why);
-  std::size_t count() const { return seen_.size(); }
 
  private:
   const protocol::config& cfg_;

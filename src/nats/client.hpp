@@ -147,6 +147,7 @@ class client {
   // Closes at once and waits for the connection loop to end.
   boost::asio::awaitable<void> close();
 
+  const boost::asio::any_io_executor& executor() const { return ex_; }
   bool connected() const { return state_ == state::connected; }
   bool is_closed() const { return state_ == state::closed; }
   const server_info& info() const { return info_; }

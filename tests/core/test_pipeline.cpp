@@ -46,8 +46,8 @@ TEST_CASE("pipeline: a fresh, permitted, matching message is accepted once") {
   auto wire = fx.message(fx.sender);
   auto v = p.process(wire, protocol::now_unix_ns());
   REQUIRE(v.message);
-  CHECK(v.message->verb == "ping");
-  CHECK(v.message->payload == "payload, with commas\nand lines");
+  CHECK(v.message->fields.verb == "ping");
+  CHECK(v.message->fields.payload == "payload, with commas\nand lines");
   CHECK(v.message->matched_destination == "com.example.web.1");
   CHECK(v.message->peer == &fx.cfg.peers[0]);
   // The same bytes again: a replay.

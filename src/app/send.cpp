@@ -1,0 +1,40 @@
+// remaphore -s: sign, (retain), publish, and return once the server has the message.
+#include <boost/asio/this_coro.hpp>
+
+#include "app/connect.hpp"
+#include "app/message.hpp"
+#include "app/modes.hpp"
+#include "core/retained.hpp"
+#include "log/log.hpp"
+#include "protocol/subjects.hpp"
+
+namespace remaphore::app {
+using namespace std::chrono_literals;
+
+boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg, deadline until) {
+  auto wire = build_message(cli, cfg, false);
+  if (!wire) co_return exit_usage;
+  co_return co_await run_connected(cli, cfg, until, [&](nats::client& c) -> boost::asio::awaitable<int> {
+    if (cli.retain) {
+      // Stored first: if JetStream cannot keep it, nothing was sent and we say so.
+      auto r = co_await core::retain_signal(c, cfg, cli.subject, *wire);
+      if (r.ec) {
+        log::error("cannot retain the signal: " + r.why);
+        co_return exit_runtime;
+      }
+    }
+    if (auto ec = c.publish(protocol::subjects::live(cfg.subject, cli.subject), *wire)) {
+      log::error("cannot publish: " + ec.message());
+      co_return exit_runtime;
+    }
+    auto left = until ? std::chrono::duration_cast<std::chrono::nanoseconds>(*until - std::chrono::steady_clock::now())
+                      : std::chrono::nanoseconds(5s);
+    if (auto ec = co_await c.flush(std::max(left, std::chrono::nanoseconds(0)))) {
+      log::error("the server did not confirm the message: " + ec.message());
+      co_return exit_runtime;
+    }
+    co_return exit_ok;
+  });
+}
+
+}  // namespace remaphore::app

@@ -1,0 +1,215 @@
+#include "core/receiver.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/retained.hpp"
+#include "log/log.hpp"
+#include "nats/error.hpp"
+#include "protocol/duration.hpp"
+#include "protocol/subjects.hpp"
+
+namespace remaphore::core {
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto flush_timeout = 5s;
+constexpr auto forever = asio::steady_timer::time_point::max();
+
+// Text from a message goes into logs clipped: a log line stays short, whatever a
+// peer puts in its verb.
+std::string clip(const std::string& text, std::size_t max = 64) {
+  return text.size() <= max ? text : text.substr(0, max) + "...(" + std::to_string(text.size()) + " bytes)";
+}
+
+awaitable<void> park(asio::steady_timer& t, asio::steady_timer::time_point until) {
+  t.expires_at(until);
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+}
+
+}  // namespace
+
+receiver::receiver(nats::client& c, const protocol::config& cfg, receiver_options o, responder& r)
+    : client_(c),
+      cfg_(cfg),
+      opts_(std::move(o)),
+      responder_(r),
+      pipeline_(cfg, opts_.filter),
+      policy_(opts_.rules),
+      queue_wake_(c.executor()),
+      drops_wake_(c.executor()) {}
+
+awaitable<outcome> receiver::run() {
+  if (!co_await subscribe()) co_return outcome::failed;
+  auto r = co_await (read(live_, 0ns) || read(retained_, opts_.since.value_or(0ns)) || dispatch() ||
+                     wait_deadline() || report_drops() || write_echo());
+  auto result = std::visit([](outcome o) { return o; }, r);
+  log_drop_summaries(true);
+  if (opts_.echo) opts_.echo->flush();
+  // The last reply must leave before the connection is closed.
+  if (result == outcome::done) co_await client_.flush(flush_timeout);
+  co_return result;
+}
+
+// Live first, so that nothing falls between the two; then what was retained.
+awaitable<bool> receiver::subscribe() {
+  live_ = client_.subscribe(protocol::subjects::live(cfg_.subject, opts_.subject));
+  if (auto ec = co_await client_.flush(flush_timeout)) {
+    log::error("cannot subscribe: " + ec.message());
+    co_return false;
+  }
+  if (opts_.since) {
+    auto r = co_await follow_retained(client_, cfg_, opts_.subject, opts_.filter.uuid, *opts_.since);
+    if (r.ec) {
+      log::error("cannot read retained signals: " + r.why);
+      co_return false;
+    }
+    if (r.no_stream)
+      log::info("no signal has been retained yet (no stream " + protocol::subjects::stream_name(cfg_.subject) + ")");
+    retained_ = r.sub;
+  }
+  log::info(ready_text());
+  co_return true;
+}
+
+std::string receiver::ready_text() const {
+  const auto& f = opts_.filter;
+  std::string dest = f.no_destination      ? std::string("any destination")
+                     : f.exact_destination ? "destination " + *f.exact_destination
+                                           : "destination " + cfg_.destination;
+  std::string text = "ready: listening on " + live_->subject() + " at " + client_.current_server() + " for " + dest;
+  if (opts_.since) text += " (and signals retained in the last " + protocol::format_duration(*opts_.since) + ")";
+  return text;
+}
+
+awaitable<outcome> receiver::read(nats::subscription_ptr sub, std::chrono::nanoseconds retained_for) {
+  if (!sub) {
+    asio::steady_timer idle(co_await asio::this_coro::executor);
+    co_await park(idle, forever);
+    co_return outcome::failed;  // cancelled: another branch ended the run
+  }
+  for (;;) {
+    nats::message m;
+    auto ec = co_await client_.next_msg(sub, m, 1h);
+    if (ec == nats::errc::timeout) continue;
+    if (ec) {
+      log::error("stopped receiving: " + ec.message() +
+                 (client_.error_text().empty() ? "" : " (" + client_.error_text() + ")"));
+      co_return outcome::failed;
+    }
+    if (auto done = co_await on_message(m, retained_for)) co_return *done;
+  }
+}
+
+awaitable<std::optional<outcome>> receiver::on_message(const nats::message& m, std::chrono::nanoseconds retained_for) {
+  if (finished_) co_return std::nullopt;
+  auto v = pipeline_.process(m.payload, protocol::now_unix_ns(), replay_cache::clock::now(), retained_for);
+  if (!v.message) {
+    count_drop(v);
+    co_return std::nullopt;
+  }
+  auto& msg = *v.message;
+  auto act = policy_.on_accepted(msg, queue_.size());
+  log_accepted(msg, retained_for.count() > 0);
+  switch (act) {
+    case action::none: break;
+    case action::answer: co_await responder_.handle(msg); break;
+    case action::enqueue:
+      queue_.push_back(std::move(msg));
+      queue_wake_.cancel();
+      break;
+    case action::queue_full:
+      suspicious_drops_.add("command queue full", drop_summary::clock::now());
+      drops_wake_.cancel();
+      break;
+    case action::finish:
+      finished_ = true;
+      co_await responder_.handle(msg);
+      co_return outcome::done;
+  }
+  co_return std::nullopt;
+}
+
+// Commands run one at a time, in arrival order, while receiving goes on.
+awaitable<outcome> receiver::dispatch() {
+  for (;;) {
+    while (queue_.empty()) {
+      co_await park(queue_wake_, forever);
+      auto cs = co_await asio::this_coro::cancellation_state;
+      if (cs.cancelled() != asio::cancellation_type::none) co_return outcome::failed;
+    }
+    auto m = std::move(queue_.front());
+    queue_.pop_front();
+    co_await responder_.handle(m);
+  }
+}
+
+awaitable<outcome> receiver::wait_deadline() {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_at(opts_.deadline ? *opts_.deadline : forever);
+  co_await t.async_wait(use_awaitable);
+  auto o = policy_.on_deadline();
+  if (opts_.rules.count > 0)
+    log::info("timed out with " + std::to_string(policy_.peers_counted()) + " of " +
+              std::to_string(opts_.rules.count) + " peers");
+  else if (o == outcome::timed_out)
+    log::info("timed out: no message accepted");
+  co_return o;
+}
+
+void receiver::count_drop(const verdict& v) {
+  std::string why = to_string(v.reason);
+  if (v.reason == drop_reason::malformed) why += std::string(" (") + protocol::to_string(v.decode) + ")";
+  log::debug("dropped a message: " + why);
+  (is_routine(v.reason) ? routine_drops_ : suspicious_drops_).add(why, drop_summary::clock::now());
+  drops_wake_.cancel();
+}
+
+// Parked until a drop is counted, then wakes when the next summary is due.
+awaitable<outcome> receiver::report_drops() {
+  for (;;) {
+    auto a = suspicious_drops_.next_due(), b = routine_drops_.next_due();
+    auto next = forever;
+    if (a) next = std::min(next, *a);
+    if (b) next = std::min(next, *b);
+    co_await park(drops_wake_, next);
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none) co_return outcome::failed;
+    log_drop_summaries(false);
+  }
+}
+
+awaitable<outcome> receiver::write_echo() {
+  if (opts_.echo) {
+    co_await opts_.echo->run();
+  } else {
+    asio::steady_timer idle(co_await asio::this_coro::executor);
+    co_await park(idle, forever);
+  }
+  co_return outcome::failed;  // only ever cancelled: another branch ended the run
+}
+
+void receiver::log_drop_summaries(bool all) {
+  auto now = drop_summary::clock::now();
+  for (auto& l : all ? suspicious_drops_.take_all(now) : suspicious_drops_.take_due(now)) log::warn(describe(l));
+  for (auto& l : all ? routine_drops_.take_all(now) : routine_drops_.take_due(now)) log::debug(describe(l));
+}
+
+void receiver::log_accepted(const accepted_message& m, bool retained) const {
+  std::string text = "accepted '" + clip(m.fields.verb) + "' from " + (m.peer ? m.peer->destination : "?") + " (" +
+                     m.sender.to_base58() + ")";
+  if (retained) text += " (retained)";
+  if (opts_.rules.count > 0)
+    text += ", " + std::to_string(policy_.peers_counted()) + " of " + std::to_string(opts_.rules.count) + " peers so far";
+  log::info(text);
+}
+
+}  // namespace remaphore::core

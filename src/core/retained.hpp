@@ -1,0 +1,37 @@
+// Late joiners over JetStream: a sender with --retain stores its signal in the
+// stream before publishing it live; a receiver with --since reads back what was
+// stored within that window through a push consumer, beside its live subscription
+// (the replay check makes a signal seen both ways count once).
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "nats/client.hpp"
+#include "protocol/config.hpp"
+
+namespace remaphore::core {
+
+struct retained_result {
+  std::error_code ec;
+  std::string why;                    // the API's words on failure
+  nats::subscription_ptr sub;         // follow_retained: where retained signals arrive
+  bool no_stream = false;             // follow_retained: nothing was ever retained
+};
+
+// Stores a signed signal (the wire bytes) under <root>.retained.<all|S>.<uuid>.<sender>.
+boost::asio::awaitable<retained_result> retain_signal(nats::client& c, const protocol::config& cfg,
+                                                      const std::optional<std::string>& s, std::string_view wire);
+
+// Subscribes to an inbox and asks the stream to deliver there every retained signal
+// for this subject and uuid (all uuids when none) sent within `since`.
+boost::asio::awaitable<retained_result> follow_retained(nats::client& c, const protocol::config& cfg,
+                                                        const std::optional<std::string>& s,
+                                                        const std::optional<std::vector<std::uint8_t>>& uuid,
+                                                        std::chrono::nanoseconds since);
+
+}  // namespace remaphore::core
