@@ -21,7 +21,7 @@ core::accepted_message from(const protocol::key_pair& k, bool request = false) {
 
 }  // namespace
 
-TEST_CASE("receive policy: a listener without a command never queues; requests are answered at once") {
+TEST_CASE("receive policy: a listener without a command never queues, it answers requests at once") {
   protocol::crypto_init();
   auto a = protocol::generate_key_pair();
   core::receive_policy p({.count = 0, .once = false, .has_command = false, .queue_limit = 2});

@@ -18,7 +18,7 @@ TEST_CASE("requester: the peers asked are those whose destination matches, in co
   CHECK(core::peers_matching(cfg, "org.**").empty());
 }
 
-TEST_CASE("requester: a one-line reply is one line; several lines are framed by the marker") {
+TEST_CASE("requester: a one-line reply is one line, several lines are framed by the marker") {
   protocol::peer p{"com.x.db.1", {}, {"*"}};
   CHECK(core::format_reply_text({&p, "0,lag 0s\n"}, "M") == "com.x.db.1,0,lag 0s\n");
   CHECK(core::format_reply_text({&p, "NO_DATA"}, "M") == "com.x.db.1,NO_DATA\n");

@@ -36,7 +36,7 @@ using namespace std::chrono_literals;
 using namespace boost::asio::experimental::awaitable_operators;
 namespace asio = boost::asio;
 
-TEST_CASE("runner: exit code and output; 127 for a missing program, 126 for a payload over the argument limit") {
+TEST_CASE("runner: exit code and output, 127 for a missing program, 126 for a payload over the argument limit") {
   // Built outside the coroutine: g++ 12 cannot keep braced lists of literals in a
   // coroutine frame.
   auto exits_3 = command({"sh", "-c", "echo out; echo err >&2; exit 3"});

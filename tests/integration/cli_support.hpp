@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/envelope.hpp"
+#include "protocol/keys.hpp"
 #include "support/nats_server.hpp"
 #include "support/process.hpp"
 
@@ -112,6 +114,26 @@ inline std::vector<key_pair> keygen(std::size_t n) {
     keys.push_back(k);
   }
   return keys;
+}
+
+// An envelope signed with a key pair that `--keygen` printed.
+inline std::string sign(const key_pair& k, const remaphore::protocol::envelope_fields& f) {
+  auto priv = remaphore::protocol::parse_private_key(k.priv);
+  REQUIRE(priv.has_value());
+  return remaphore::protocol::encode(*priv, f);
+}
+
+// A fresh signal from `k` now: verb ping, a random uuid unless one is given.
+inline remaphore::protocol::envelope_fields signal_fields(const std::string& payload, bool request = false,
+                                                          const std::string& uuid = "") {
+  remaphore::protocol::envelope_fields f;
+  f.destination = "**";
+  f.send_time_ns = remaphore::protocol::now_unix_ns();
+  f.uuid = remaphore::protocol::uuid_from(uuid);
+  f.verb = "ping";
+  f.request = request;
+  f.payload = payload;
+  return f;
 }
 
 inline std::string identity_line(const key_pair& k, const std::string& verbs = "*") {

@@ -397,7 +397,7 @@ TEST_CASE("cli: the DESIGN example `remaphore -u build_42_done -t 10m && deploy`
   CHECK(count_of(r.err, "accepted 'ping'") == 1);
 }
 
-TEST_CASE("cli: a receiver without -o keeps running; -o stops after the first message") {
+TEST_CASE("cli: a receiver without -o keeps running, with -o it stops after the first message") {
   nats_server server;
   temp_dir dir;
   auto k = keygen();
@@ -577,4 +577,31 @@ TEST_CASE("cli: a payload full of shell metacharacters is one argument and runs 
   REQUIRE(run_remaphore({"-c", cfg, "-s", "--", "-v", "x", "--help"}).exit_code == 0);
   CHECK(rx2.wait(run_bound).exit_code == 0);
   CHECK(slurp(dir.file("args2")) == "ping|-v x --help|");
+}
+
+TEST_CASE("cli: -t is a deadline from the start, covering connect: a mute server cannot stretch it") {
+  // A listening socket nobody accepts from: TCP connects, no INFO ever comes.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 16) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string url = "nats://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  temp_dir dir;
+  auto k = keygen();
+  auto cfg = dir.write("mute.conf", self_config(url, k, "node.a").text());
+  for (auto mode : {"-s", "-r", "-o"}) {
+    CAPTURE(mode);
+    auto start = std::chrono::steady_clock::now();
+    auto r = run_remaphore({"-c", cfg, "--connect-timeout", "30s", mode, "-t", "1s"});
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("-t deadline") != std::string::npos);
+    CHECK(took < 10s);  // with the connect timeout counted apart, 31 s
+  }
+  ::close(fd);
 }

@@ -257,29 +257,52 @@ TEST_CASE("cli: a command still running at the receiver's -t is killed with ever
   CHECK(command_gone(sh_pid, bg_pid));
 }
 
-TEST_CASE("cli: SIGTERM to a receiver running a command: exit 143, and the command is gone") {
+TEST_CASE("cli: SIGTERM or SIGHUP to a receiver running a command: 128+N, and the command is gone") {
+  struct ending {
+    int sig;
+    int code;
+    const char* said;
+  };
+  for (auto e : {ending{SIGTERM, 143, "terminated (SIGTERM)"}, ending{SIGHUP, 129, "hung up (SIGHUP)"}}) {
+    CAPTURE(e.said);
+    nats_server server;
+    temp_dir dir;
+    auto k = keygen();
+    auto cfg = dir.write("c.conf", self_config(server.url(), k, "node.slow").text());
+
+    auto rx = start_receiver(concat({"-c", cfg}, long_command(dir)));
+    REQUIRE(run_remaphore({"-c", cfg, "-s"}).exit_code == 0);
+    int sh_pid = wait_pid_file(dir.file("sh.pid"));
+    int bg_pid = wait_pid_file(dir.file("bg.pid"));
+    REQUIRE(sh_pid > 0);
+    REQUIRE(bg_pid > 0);
+
+    rx.signal(e.sig);
+    auto r = rx.wait(run_bound);
+    CHECK(!r.timed_out);
+    CHECK(r.term_signal == 0);
+    CHECK_MESSAGE(r.exit_code == e.code, r.err);
+    CHECK(r.err.find(e.said) != std::string::npos);
+    CHECK(command_gone(sh_pid, bg_pid));
+  }
+}
+
+TEST_CASE("cli: a receiver's own stdout carries the command's whole output, only the reply is cut") {
   nats_server server;
   temp_dir dir;
   auto k = keygen();
-  auto cfg = dir.write("c.conf", self_config(server.url(), k, "node.slow").text());
-
-  auto rx = start_receiver(concat({"-c", cfg}, long_command(dir)));
-  REQUIRE(run_remaphore({"-c", cfg, "-s"}).exit_code == 0);
-  int sh_pid = wait_pid_file(dir.file("sh.pid"));
-  int bg_pid = wait_pid_file(dir.file("bg.pid"));
-  REQUIRE(sh_pid > 0);
-  REQUIRE(bg_pid > 0);
-
-  rx.signal(SIGTERM);
+  auto cfg = dir.write("c.conf", self_config(server.url(), k, "node.out").text());
+  auto rx = start_receiver({"-c", cfg, "-o", "-t", "20s", "sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x"});
+  auto q = run_remaphore({"-c", cfg, "-r", "--json", "-t", "10s"});
   auto r = rx.wait(run_bound);
-  CHECK(!r.timed_out);
-  CHECK(r.term_signal == 0);
-  CHECK_MESSAGE(r.exit_code == 143, r.err);
-  CHECK(r.err.find("terminated (SIGTERM)") != std::string::npos);
-  CHECK(command_gone(sh_pid, bg_pid));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == std::string(200000, 'x'));
+  CHECK(q.exit_code == 0);
+  CHECK(q.out.find(std::string(64 * 1024, 'x')) != std::string::npos);
+  CHECK(q.out.find(std::string(64 * 1024 + 1, 'x')) == std::string::npos);
 }
 
-TEST_CASE("cli: commands run one at a time in arrival order; a full queue drops and says so") {
+TEST_CASE("cli: commands run one at a time in arrival order, and a full queue drops and says so") {
   nats_server server;
   temp_dir dir;
   auto k = keygen();

@@ -11,11 +11,18 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+
 #include "cli_support.hpp"
+#include "nats/client.hpp"
+#include "support/coro.hpp"
 
 using namespace remaphore::test;
 using namespace remaphore::test::cli;
 using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace nats = remaphore::nats;
+namespace protocol = remaphore::protocol;
 
 namespace {
 
@@ -229,4 +236,68 @@ TEST_CASE("cli: a reply larger than the output bound is cut, and says so") {
   CHECK(output.find("[remaphore: output truncated at 65536 bytes]") != std::string::npos);
   CHECK(reply.value("exit_code", -1) == 0);
   CHECK(rx.wait(run_bound).exit_code == 0);
+}
+
+TEST_CASE("cli: a payload over the kernel's argument limit is answered with 126 and the reason, not lost") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(2);
+  const auto &q = keys[0], &node = keys[1];
+  config_text qc;
+  qc.server = server.url();
+  qc.identities = {identity_line(q)};
+  qc.peers = {peer_line("node.big", node)};
+  auto q_cfg = dir.write("q.conf", qc.text());
+  auto rx = start_receiver({"-c", responder_config(dir, server, "node.big", node, q), "-o", "-t", "20s", "true"});
+  // Four words of 50,000 bytes: the payload is 200 kB, over the 128 KiB a single
+  // argument may have (each word alone is under it, so our own exec works).
+  std::vector<std::string> args = {"-c", q_cfg, "--json", "-r", "-t", "10s"};
+  for (int i = 0; i < 4; ++i) args.push_back(std::string(50000, 'a' + i));
+  auto r = run_remaphore(args);
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 0);
+  auto reply = nlohmann::json::parse(r.out, nullptr, false);
+  REQUIRE(!reply.is_discarded());
+  CHECK(reply.value("exit_code", -1) == 126);
+  CHECK(reply.value("output", "").find("128 KiB") != std::string::npos);
+  auto rxr = rx.wait(run_bound);
+  CHECK(rxr.exit_code == 0);
+  CHECK(rxr.err.find("error: cannot run 'true'") != std::string::npos);
+  CHECK(rxr.out.empty());  // the reason goes to the log (stderr), not to stdout
+}
+
+TEST_CASE("cli: a reply that is not bound to the request is named once per responder at warning level") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(2);
+  const auto &q = keys[0], &go = keys[1];
+  config_text qc;
+  qc.server = server.url();
+  qc.identities = {identity_line(q)};
+  qc.peers = {peer_line("node.go", go)};
+  auto q_cfg = dir.write("q.conf", qc.text());
+  // A responder as the Go tool answers: a reply with a random uuid, twice.
+  auto request = spawn({"-c", q_cfg, "-r", "-t", "3s"});
+  run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
+    nats::options o;
+    o.servers = {server.url()};
+    nats::client c(ioc.get_executor(), o);
+    REQUIRE(!co_await c.connect());
+    auto sub = c.subscribe("remaphore.all");
+    REQUIRE(!co_await c.flush(5s));
+    nats::message m;
+    REQUIRE(!co_await c.next_msg(sub, m, 10s));
+    auto reply_subject = "remaphore." + protocol::hex_encode(protocol::message_hash(m.payload));
+    for (int i = 0; i < 2; ++i) {
+      auto f = signal_fields("0,unbound", false);
+      f.destination = "";
+      f.verb = "reply";
+      REQUIRE(!c.publish(reply_subject, sign(go, f)));
+    }
+    REQUIRE(!co_await c.flush(5s));
+    co_await c.close();
+  });
+  auto r = request.wait(run_bound);
+  CHECK(r.exit_code == 1);
+  CHECK(count_of(r.err, "reply from node.go not bound to this request; set accept_unbound_replies: yes") == 1);
 }
