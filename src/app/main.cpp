@@ -31,10 +31,12 @@ int main(int argc, char** argv) {
   cli_options cli;
   cli_error err;
   if (!parse_cli(argc, argv, cli, err)) {
+    log::configure(log::level::info, cli.log_format);  // --log-format, if it came before the mistake
     log::error(err.message + " (see remaphore --help)");
     return exit_usage;
   }
-  log::configure(log::parse_level(cli.log_level).value_or(log::level::info), log::format::text);
+  log::configure(log::parse_level(cli.log_level).value_or(log::level::info), cli.log_format);
+  if (auto warning = misplaced_option_warning(cli)) log::warn(*warning);
   protocol::crypto_init();
 
   switch (cli.what) {
