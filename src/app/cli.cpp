@@ -1,258 +1,123 @@
+// parse_cli: getopt_long over the option table (cli_table.hpp).
+//
+// Flow: getopt's short and long option lists are built from the table once. For each
+// option getopt returns, the table entry reads its value into cli_options and the
+// option is noted as written ("-t" or "--timeout"). The first non-option argument
+// (or "--") ends the options ('+': POSIX order, as Go's flag package does); the rest
+// is the payload or the command. Last, the mode and the combinations of what was
+// given are checked (cli_rules.cpp).
 #include "app/cli.hpp"
 
 #include <getopt.h>
 
+#include <algorithm>
 #include <cstring>
 
-#include "protocol/duration.hpp"
+#include "app/cli_table.hpp"
 
 namespace remaphore::app {
 namespace {
 
-enum long_only : int {
-  opt_help = 1000,
-  opt_version,
-  opt_log_level,
-  opt_check_config,
-  opt_keygen,
-  opt_json,
-  opt_connect_timeout,
-  opt_retain,
-  opt_since,
+using detail::option_spec;
+
+// getopt's value for an option without a short name: past every char.
+constexpr int long_only_base = 1000;
+
+struct getopt_lists {
+  std::string shorts = "+:";  // stop at the first non-option; ':' reports a missing value apart
+  std::vector<option> longs;
 };
 
-const option long_options[] = {
-    {"send", no_argument, nullptr, 's'},
-    {"request", no_argument, nullptr, 'r'},
-    {"dest", required_argument, nullptr, 'D'},
-    {"no-dest-filter", no_argument, nullptr, 'd'},
-    {"once", no_argument, nullptr, 'o'},
-    {"pubkey", required_argument, nullptr, 'p'},
-    {"timeout", required_argument, nullptr, 't'},
-    {"uuid", required_argument, nullptr, 'u'},
-    {"verb", required_argument, nullptr, 'v'},
-    {"subject", required_argument, nullptr, 'S'},
-    {"config", required_argument, nullptr, 'c'},
-    {"print-config", no_argument, nullptr, 'C'},
-    {"count", required_argument, nullptr, 'n'},
-    {"help", no_argument, nullptr, 'h'},
-    {"version", no_argument, nullptr, opt_version},
-    {"log-level", required_argument, nullptr, opt_log_level},
-    {"check-config", no_argument, nullptr, opt_check_config},
-    {"keygen", no_argument, nullptr, opt_keygen},
-    {"json", no_argument, nullptr, opt_json},
-    {"connect-timeout", required_argument, nullptr, opt_connect_timeout},
-    {"retain", no_argument, nullptr, opt_retain},
-    {"since", required_argument, nullptr, opt_since},
-    {nullptr, 0, nullptr, 0},
-};
-
-// Go's flag package accepts "-t=5s": getopt hands us "=5s".
-std::string value(const char* arg) {
-  std::string v = arg ? arg : "";
-  if (!v.empty() && v[0] == '=') v.erase(0, 1);
-  return v;
+const getopt_lists& lists() {
+  static const getopt_lists built = [] {
+    getopt_lists l;
+    const auto table = detail::option_table();
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      const auto& o = table[i];
+      const int has_arg = o.value_name.empty() ? no_argument : required_argument;
+      if (o.short_name) {
+        l.shorts += o.short_name;
+        if (has_arg == required_argument) l.shorts += ':';
+      }
+      // The table's names are string literals, so data() is NUL-terminated.
+      l.longs.push_back({o.long_name.data(), has_arg, nullptr,
+                         o.short_name ? o.short_name : long_only_base + static_cast<int>(i)});
+    }
+    l.longs.push_back({nullptr, 0, nullptr, 0});
+    return l;
+  }();
+  return built;
 }
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    auto comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    std::string item = s.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    if (!item.empty()) out.push_back(item);
-    start = comma + 1;
-  }
-  return out;
+const option_spec* spec_of(int getopt_value) {
+  if (getopt_value >= long_only_base) return &detail::option_table()[getopt_value - long_only_base];
+  return detail::find_short(static_cast<char>(getopt_value));
+}
+
+bool fail(cli_error& err, std::string message) {
+  err.message = std::move(message);
+  return false;
+}
+
+// "-s", "--send", "--timeout=5s" or "--": one of our options, never a value.
+bool is_our_option(std::string_view w) {
+  if (w == "--") return true;
+  if (w.size() == 2 && w[0] == '-') return detail::find_short(w[1]) != nullptr;
+  if (!w.starts_with("--")) return false;
+  w.remove_prefix(2);
+  return detail::find_long(w.substr(0, w.find('='))) != nullptr;
+}
+
+bool apply_option(const option_spec& spec, const std::string& written, char** argv, cli_options& out,
+                  cli_error& err) {
+  if (!spec.apply) return true;  // a mode option: counted in check_combinations
+  if (spec.value_name.empty()) return spec.apply(written, {}, out, err);
+  std::string_view value = optarg ? optarg : "";
+  const bool separate = optind >= 1 && argv[optind - 1] == optarg;
+  // Go's flag package accepts "-t=5s": getopt hands us "=5s".
+  if (!separate && value.starts_with('=')) value.remove_prefix(1);
+  // "-D -s" would otherwise send to destination "-s" as a receiver.
+  if (separate && is_our_option(value))
+    return fail(err, "option " + written + " needs a value, not the option '" + std::string(value) + "'");
+  return spec.apply(written, value, out, err);
+}
+
+// getopt returned '?' (unknown, or an ambiguous abbreviation) or ':' (no value).
+bool fail_bad_option(int c, int argc, char** argv, cli_error& err) {
+  const std::string arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+  const bool is_long = arg.starts_with("--");
+  const std::string name = is_long ? arg.substr(0, arg.find('=')) : std::string("-") + static_cast<char>(optopt);
+  if (c == ':') return fail(err, "option " + name + " needs a value");
+  if (!is_long) return fail(err, "unknown option '" + (optopt ? name : arg) + "'");
+  const auto prefix = std::string_view(name).substr(2);
+  const auto table = detail::option_table();
+  const auto matches = std::count_if(table.begin(), table.end(),
+                                     [&](const option_spec& o) { return o.long_name.starts_with(prefix); });
+  if (matches > 1) return fail(err, "ambiguous option '" + name + "': write it out in full");
+  return fail(err, "unknown option '" + name + "'");
 }
 
 }  // namespace
 
-std::string usage_text() {
-  return R"(usage: remaphore [options] [command...]          wait for a message (receive)
-       remaphore -s [options] [payload...]          send a message
-       remaphore -r [options] [payload...]          send a request, print every reply
-       remaphore -C | --check-config | --keygen
-
-Modes:
-  -s, --send             send a message and return once the server has it
-  -r, --request          send a request; wait for the replies of the peers whose
-                         destination matches -D (default timeout 10s)
-  -C, --print-config     print an example config with a fresh key pair
-      --check-config     read the config, report errors (exit 2) or a summary
-      --keygen           print a fresh key pair as an [ Identities ] line
-
-Options:
-  -c, --config FILE      config file (default /etc/remaphore/remaphore.conf)
-  -D, --dest DEST        send: destination pattern (default **);
-                         receive: accept only this exact destination
-  -d, --no-dest-filter   receive: accept any destination
-  -o, --once             receive: exit after the first accepted message
-  -p, --pubkey KEY       send: the identity to sign with; receive: accept only this sender
-  -t, --timeout DUR      give up after DUR (Go syntax: 90s, 5m, 1h30m); exit code 1
-  -u, --uuid ID          send: message id; receive: accept only this id (implies -o)
-  -v, --verb V[,V...]    send: the verb (default ping); receive: accept only these verbs
-  -S, --subject S        use subject <root>.S instead of <root>.all
-  -n, --count K          receive: wait until K distinct peers sent a matching message
-      --retain           send: also keep the signal in a JetStream stream (retain_max_age,
-                         default 24h) for receivers that start later
-      --since DUR        receive: also accept signals retained within DUR
-      --json             request: print each reply as a JSON object per line
-      --connect-timeout DUR   per server (default 2s)
-      --log-level L      error, warn, info (default) or debug; logs go to stderr
-  -h, --help             this text
-      --version          print the version
-
-A receiver runs its command as `command... VERB PAYLOAD` (never through a shell) with
-REMAPHORE_SENDER, REMAPHORE_VERB, REMAPHORE_TIME, REMAPHORE_UUID, REMAPHORE_MSG and
-REMAPHORE_DESTMATCH set.
-
-Exit codes: 0 received / sent; 1 nothing before the timeout; 2 usage or config error;
-3 runtime error (cannot connect, auth refused); 130/143 interrupted (SIGINT/SIGTERM).
-)";
-}
-
 bool parse_cli(int argc, char** argv, cli_options& out, cli_error& err) {
-  bool send = false, request = false;
-  bool print_config = false, check_config = false, keygen = false, help = false, version = false;
+  const auto& l = lists();
   optind = 0;  // reset getopt (also makes GNU getopt re-read "+")
   opterr = 0;
+  std::vector<detail::given_option> given;
   for (;;) {
-    int idx = 0;
-    int c = getopt_long(argc, argv, "+srD:dop:t:u:v:S:c:Cn:h", long_options, &idx);
+    int long_index = -1;
+    const int c = getopt_long(argc, argv, l.shorts.c_str(), l.longs.data(), &long_index);
     if (c == -1) break;
-    std::string v = value(optarg);
-    switch (c) {
-      case 's': send = true; break;
-      case 'r': request = true; break;
-      case 'D': out.dest = v; break;
-      case 'd': out.no_dest_filter = true; break;
-      case 'o': out.once = true; break;
-      case 'p': out.pubkey = v; break;
-      case 't': {
-        auto d = protocol::parse_duration(v);
-        if (!d || d->count() < 0) {
-          err.message = "invalid duration for -t: '" + v + "' (examples: 30s, 5m, 1h30m)";
-          return false;
-        }
-        out.timeout = *d;
-        break;
-      }
-      case 'u': out.uuid = v; break;
-      case 'v': {
-        auto list = split_list(v);
-        if (list.empty()) {
-          err.message = "-v needs at least one verb";
-          return false;
-        }
-        for (auto& x : list) out.verbs.push_back(x);
-        break;
-      }
-      case 'S': out.subject = v; break;
-      case 'c': out.config_path = v; break;
-      case 'C': print_config = true; break;
-      case 'n': {
-        char* end = nullptr;
-        unsigned long n = std::strtoul(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || n == 0 || n > 1000000) {
-          err.message = "invalid count for -n: '" + v + "' (a number from 1)";
-          return false;
-        }
-        out.count = static_cast<unsigned>(n);
-        break;
-      }
-      case 'h': help = true; break;
-      case opt_version: version = true; break;
-      case opt_log_level:
-        if (v != "error" && v != "warn" && v != "info" && v != "debug") {
-          err.message = "invalid --log-level '" + v + "' (error, warn, info, debug)";
-          return false;
-        }
-        out.log_level = v;
-        break;
-      case opt_check_config: check_config = true; break;
-      case opt_keygen: keygen = true; break;
-      case opt_json: out.json = true; break;
-      case opt_retain: out.retain = true; break;
-      case opt_since: {
-        auto d = protocol::parse_duration(v);
-        if (!d || d->count() <= 0) {
-          err.message = "invalid duration for --since: '" + v + "' (examples: 10m, 2h)";
-          return false;
-        }
-        out.since = *d;
-        break;
-      }
-      case opt_connect_timeout: {
-        auto d = protocol::parse_duration(v);
-        if (!d || d->count() <= 0) {
-          err.message = "invalid duration for --connect-timeout: '" + v + "'";
-          return false;
-        }
-        out.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
-        if (out.connect_timeout.count() == 0) out.connect_timeout = std::chrono::milliseconds(1);
-        break;
-      }
-      case '?':
-      default: {
-        std::string bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-        if (optopt && std::strchr("DptuvScn", optopt))
-          err.message = std::string("option -") + static_cast<char>(optopt) + " needs a value";
-        else
-          err.message = "unknown option '" + bad + "'";
-        return false;
-      }
-    }
+    if (c == '?' || c == ':') return fail_bad_option(c, argc, argv, err);
+    const auto* spec = spec_of(c);
+    if (!spec) return fail(err, "unknown option");
+    std::string written = long_index >= 0 ? "--" + std::string(spec->long_name) : std::string("-") + spec->short_name;
+    if (!apply_option(*spec, written, argv, out, err)) return false;
+    given.push_back({spec, std::move(written)});
   }
+  out.rest_after_dashes = optind > 0 && optind <= argc && std::strcmp(argv[optind - 1], "--") == 0;
   for (int i = optind; i < argc; ++i) out.rest.emplace_back(argv[i]);
-
-  if (send && request) {
-    err.message = "-s and -r cannot be used together";
-    return false;
-  }
-  if (help) {
-    out.what = mode::help;
-  } else if (version) {
-    out.what = mode::version;
-  } else if (print_config) {
-    out.what = mode::print_config;
-  } else if (keygen) {
-    out.what = mode::keygen;
-  } else if (check_config) {
-    out.what = mode::check_config;
-  } else if (send) {
-    out.what = mode::send;
-  } else if (request) {
-    out.what = mode::request;
-  } else {
-    out.what = mode::receive;
-  }
-  if (out.retain && out.what != mode::send) {
-    err.message = "--retain is for sending (-s); receivers use --since";
-    return false;
-  }
-  if (out.dest && out.no_dest_filter && out.what == mode::receive) {
-    err.message = "-D and -d cannot be used together";
-    return false;
-  }
-  if (out.what == mode::send || out.what == mode::request) {
-    if (out.verbs.size() > 1) {
-      err.message = "send one verb at a time (-v takes a list only when receiving)";
-      return false;
-    }
-    if (out.count) {
-      err.message = "-n is for receiving";
-      return false;
-    }
-    if (out.since) {
-      err.message = "--since is for receiving (send with --retain)";
-      return false;
-    }
-  }
-  return true;
+  return detail::check_combinations(given, out, err);
 }
 
 }  // namespace remaphore::app

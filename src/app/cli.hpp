@@ -1,11 +1,15 @@
 // Command line: the Go tool's flags (single dash, `-t=5s` accepted) plus long names
-// and our additions. Options end at the first non-option argument: the rest is the
-// payload (send, request) or the command (receive).
+// and our additions. Options end at the first non-option argument (or "--"): the
+// rest is the payload (send, request) or the command (receive), even words that look
+// like options, as in the Go tool. An option that does nothing in the chosen mode,
+// or two that contradict each other, is refused rather than ignored.
 #pragma once
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "log/log.hpp"
 
 namespace remaphore::app {
 
@@ -17,26 +21,44 @@ struct cli_options {
   std::optional<std::string> dest;        // -D
   bool no_dest_filter = false;            // -d
   bool once = false;                      // -o
-  std::optional<std::string> pubkey;      // -p
-  std::optional<std::chrono::nanoseconds> timeout;  // -t
+  std::optional<std::string> pubkey;      // -p, checked to be a base58 public key
+  // -t DUR: a deadline from the start of the process. Three cases:
+  //   no -t   timeout empty, no_timeout false: the mode's own default applies
+  //           (receive: none; request: 10s; send: its flush bound);
+  //   -t 0    timeout empty, no_timeout true: no deadline at all, as in the Go tool
+  //           (a request waits until every suspected peer answered);
+  //   -t D>0  timeout = D, no_timeout false.
+  std::optional<std::chrono::nanoseconds> timeout;
+  bool no_timeout = false;
   std::optional<std::string> uuid;        // -u
-  std::vector<std::string> verbs;         // -v a,b
-  std::optional<std::string> subject;     // -S
+  std::vector<std::string> verbs;         // -v a,b (one verb when sending)
+  std::optional<std::string> subject;     // -S, checked to be a plain NATS subject token(s)
   unsigned count = 0;                     // -n K (counting barrier)
   bool json = false;                      // --json
   bool retain = false;                    // --retain (send): keep the signal in JetStream
   std::optional<std::chrono::nanoseconds> since;  // --since DUR (receive): also signals retained that recently
-  std::string log_level = "info";
+  // --connect-retry: no reachable server is not exit 3 at once; keep trying until the
+  // -t deadline. The config's `connect_retry: yes` asks for the same.
+  bool connect_retry = false;
+  std::string log_level = "info";         // --log-level, one of log::parse_level's names
+  log::format log_format = log::format::text;  // --log-format text|json
   std::chrono::milliseconds connect_timeout{2000};
   std::vector<std::string> rest;          // payload words or the command
+  bool rest_after_dashes = false;         // "--" ended the options: `rest` is meant literally
 };
 
 struct cli_error {
   std::string message;
 };
 
-// Returns false with `err` filled on a usage error.
+// Returns false with `err` filled (naming the option) on a usage error.
 bool parse_cli(int argc, char** argv, cli_options& out, cli_error& err);
+
+// When a receiver's command (or a payload) holds -t, -o or -u, they were probably
+// meant for remaphore but are the command's arguments: options end at the first
+// non-option. The text of a warning then, else nullopt. Nothing when "--" made the
+// split explicit.
+std::optional<std::string> misplaced_option_warning(const cli_options& o);
 
 std::string usage_text();
 

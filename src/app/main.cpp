@@ -1,17 +1,11 @@
 // remaphore: a remote semaphore over NATS. See README.md and --help.
-#include <sys/stat.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <exception>
-#include <fstream>
-#include <iostream>
-#include <sstream>
 
 #include "app/cli.hpp"
+#include "app/config_load.hpp"
 #include "log/log.hpp"
 #include "app/modes.hpp"
 #include "protocol/config.hpp"
@@ -21,32 +15,6 @@ using namespace remaphore;
 using namespace remaphore::app;
 
 namespace {
-
-// Reads and parses the config; on failure logs why (file:line) and returns false.
-bool load_config(const std::string& path, protocol::config& cfg) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    log::error("cannot read config file '" + path + "': " + std::strerror(errno) +
-              " (use -c FILE, or -C to print an example)");
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  protocol::config_error err;
-  if (!protocol::parse_config(ss.str(), path, cfg, err)) {
-    log::error(err.message);
-    return false;
-  }
-  // Private keys readable by others are as good as published (ssh refuses such keys).
-  struct stat st {};
-  if (!cfg.identities.empty() && ::stat(path.c_str(), &st) == 0 && (st.st_mode & 077)) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    log::warn("config file '" + path + "' holds private keys and has mode " + mode +
-             ": it should be readable by its owner only (chmod 600)");
-  }
-  return true;
-}
 
 void print_summary(const std::string& path, const protocol::config& cfg) {
   std::printf("config %s is valid\n", path.c_str());
@@ -64,10 +32,12 @@ int main(int argc, char** argv) {
   cli_options cli;
   cli_error err;
   if (!parse_cli(argc, argv, cli, err)) {
+    log::configure(log::level::info, cli.log_format);  // --log-format, if it came before the mistake
     log::error(err.message + " (see remaphore --help)");
     return exit_usage;
   }
-  log::configure(log::parse_level(cli.log_level).value_or(log::level::info), log::format::text);
+  log::configure(log::parse_level(cli.log_level).value_or(log::level::info), cli.log_format);
+  if (auto warning = misplaced_option_warning(cli)) log::warn(*warning);
   protocol::crypto_init();
 
   switch (cli.what) {
@@ -94,10 +64,6 @@ int main(int argc, char** argv) {
   if (cli.what == mode::check_config) {
     print_summary(cli.config_path, cfg);
     return exit_ok;
-  }
-  if (cfg.servers.empty()) {
-    log::error(cli.config_path + ": no 'server:' line: remaphore needs a NATS server to talk to");
-    return exit_usage;
   }
 
   int code = exit_runtime;

@@ -1,23 +1,38 @@
-// Config file parsing and printing, in the Go tool's line syntax.
+// Config file parsing, in the Go tool's line syntax.
 //
-// Flow: each line loses its comment ('#' to the end) and surrounding white space;
-// "[ name ]" switches section; in the general part a line is "key: value"; in
-// [Identities] "<pub> <priv> [verbs]"; in [Peers] "<destination> <pub> [verbs]";
-// lines of unknown sections are skipped. The first error stops parsing, with
+// Flow: the text is refused outright if it holds a NUL byte. Each line loses its
+// comment ('#' to the end) and surrounding white space; "[ name ]" switches section;
+// before the first section a line is "key: value"; in [Identities] "<pub> <priv>
+// [verbs]"; in [Peers] "<destination> <pub> [verbs]". At the end, default_identity
+// must name one of the identities. The first error stops parsing, with
 // "FILE:LINE: message".
 //
-// Stricter than the Go tool where it silently ignores mistakes: unknown keys, lines
-// without ':', empty values, a missing permission list and a private key that does not
-// belong to its public key are errors, because a typo in a security-relevant key
-// should not quietly fall back to a default.
+// Stricter than the Go tool wherever it silently ignores or reinterprets a mistake
+// (DESIGN.md): an unknown key or section, a line without ':', an empty value or verb,
+// a single-valued key or an identity or peer given twice, a setting after the first
+// section, a subject that is not a plain NATS subject, a private key that does not
+// belong to its public key. A typo in a security-relevant file must not quietly fall
+// back to a default or to the last of two values.
 #include "protocol/config.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <variant>
 
 #include "protocol/duration.hpp"
+#include "protocol/subjects.hpp"
 
 namespace remaphore::protocol {
 namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 
@@ -44,12 +59,20 @@ std::string_view next_token(std::string_view& rest) {
   return token;
 }
 
+// A word that could be a key: letters, digits and '_', not starting with a digit.
+bool is_key_name(std::string_view s) {
+  if (s.empty() || (s.front() >= '0' && s.front() <= '9')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 bool allows_verb(const std::vector<std::string>& verbs, std::string_view verb) {
   return std::any_of(verbs.begin(), verbs.end(),
                      [&](const std::string& v) { return v == "*" || v == verb; });
 }
 
-enum class section { general, identities, peers, unknown };
+enum class section { general, identities, peers };
 
 class parser {
  public:
@@ -59,6 +82,7 @@ class parser {
   bool run(std::string_view text) {
     // An editor may have saved a byte order mark; it is not part of the first key.
     if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);
+    if (!check_no_nul(text)) return false;
     while (!text.empty()) {
       ++line_no_;
       const auto nl = text.find('\n');
@@ -70,37 +94,146 @@ class parser {
       if (line.empty()) continue;
       if (!parse_line(line)) return false;
     }
-    return true;
+    return finish();
   }
 
  private:
-  bool fail(const std::string& message) {
-    err_.message = std::string(file_) + ":" + std::to_string(line_no_) + ": " + message;
+  // A key and what its value sets: a field of the given type, or a member function
+  // for values with rules of their own.
+  using special = bool (parser::*)(const std::string& key, std::string_view value);
+  struct key_rule {
+    std::string_view name;
+    std::variant<std::string config::*, bool config::*, std::chrono::nanoseconds config::*, special> target;
+  };
+
+  static const key_rule* find_rule(std::string_view key) {
+    static const key_rule rules[] = {
+        {"server", &parser::set_server},
+        {"credentials", &config::credentials},
+        {"subject", &parser::set_subject},
+        {"default_identity", &parser::set_default_identity},
+        {"destination", &config::destination},
+        {"allow_skew", &parser::set_allow_skew},
+        {"retain_max_age", &config::retain_max_age},
+        {"tls_ca", &config::tls_ca},
+        {"tls_cert", &config::tls_cert},
+        {"tls_key", &config::tls_key},
+        {"tls_first", &config::tls_first},
+        {"ignore_discovered_servers", &config::ignore_discovered_servers},
+        {"nkey_seed", &config::nkey_seed},
+        {"token", &config::token},
+        {"user", &config::user},
+        {"password", &config::password},
+        {"accept_unbound_replies", &config::accept_unbound_replies},
+        {"connect_retry", &config::connect_retry},
+        {"command_queue", &parser::set_command_queue},
+        {"replay_cache", &parser::set_replay_cache},
+        {"reconnect_jitter", &config::reconnect_jitter},
+    };
+    for (const auto& r : rules)
+      if (r.name == key) return &r;
+    return nullptr;
+  }
+
+  bool fail(const std::string& message) { return fail_at(line_no_, message); }
+
+  bool fail_at(std::size_t line, const std::string& message) {
+    err_.message = config_where(file_, line) + message;
     return false;
   }
 
+  bool check_no_nul(std::string_view text) {
+    const auto nul = text.find('\0');
+    if (nul == std::string_view::npos) return true;
+    line_no_ = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + nul, '\n'));
+    return fail("NUL byte: a config is text (is this a binary or damaged file?)");
+  }
+
+  bool finish() {
+    out_.lines.settings_end = first_section_line_ ? first_section_line_ : line_no_;
+    if (out_.default_identity && !out_.find_identity(*out_.default_identity))
+      return fail_at(out_.lines.of("default_identity"),
+                     "default_identity " + out_.default_identity->to_base58() + " is not among the [ Identities ]");
+    return true;
+  }
+
   bool parse_line(std::string_view line) {
-    if (line.front() == '[' && line.back() == ']') {
-      const auto name = to_lower(trim(line.substr(1, line.size() - 2)));
-      section_ = name == "identities" ? section::identities
-                 : name == "peers"    ? section::peers
-                                      : section::unknown;
-      return true;
-    }
+    if (line.front() == '[' && line.back() == ']') return parse_section_header(line);
     switch (section_) {
       case section::general: return parse_key_value(line);
-      case section::identities: return parse_identity(line);
-      case section::peers: return parse_peer(line);
-      case section::unknown: return true;
+      case section::identities: return !reject_setting(line) && parse_identity(line);
+      case section::peers: return !reject_setting(line) && parse_peer(line);
     }
     return true;
   }
 
-  bool parse_duration_value(std::string_view key, std::string_view value,
-                            std::chrono::nanoseconds& out) {
+  bool parse_section_header(std::string_view line) {
+    const auto name = trim(line.substr(1, line.size() - 2));
+    const auto lower = to_lower(name);
+    if (lower == "identities") {
+      section_ = section::identities;
+    } else if (lower == "peers") {
+      section_ = section::peers;
+    } else {
+      return fail("unknown section '[ " + std::string(name) + " ]' (the sections are [ Identities ] and [ Peers ])");
+    }
+    if (first_section_line_ == 0) first_section_line_ = line_no_;
+    return true;
+  }
+
+  // "key: value" inside a section would otherwise be read as a malformed identity
+  // or peer ("invalid public key 'yes'"), which hides the real mistake. A known key
+  // counts with or without a space after ':'; any other word only as "word: ...",
+  // so that a destination such as "host:1" is still read as a peer.
+  bool reject_setting(std::string_view line) {
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) return false;
+    const auto name = trim(line.substr(0, colon));
+    if (!is_key_name(name)) return false;
+    const bool spaced = colon + 1 == line.size() || is_space(line[colon + 1]);
+    if (!find_rule(to_lower(name)) && !spaced) return false;
+    fail("'" + std::string(name) + ":' is a setting: settings go before the first section (line " +
+         std::to_string(first_section_line_) + ")");
+    return true;
+  }
+
+  bool parse_key_value(std::string_view line) {
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) return fail("expected 'key: value'");
+    const auto key = to_lower(trim(line.substr(0, colon)));
+    const auto value = trim(line.substr(colon + 1));
+    if (key.empty()) return fail("expected 'key: value'");
+    if (value.empty()) return fail("missing value for '" + key + "'");
+    const auto* rule = find_rule(key);
+    if (!rule) return fail("unknown key '" + key + "'");
+    if (key != "server") {
+      if (const auto first = out_.lines.of(key))
+        return fail("'" + key + "' is given twice (first on line " + std::to_string(first) +
+                    "): it takes one value");
+      out_.lines.keys.emplace(key, line_no_);
+    }
+    return apply(*rule, key, value);
+  }
+
+  bool apply(const key_rule& rule, const std::string& key, std::string_view value) {
+    return std::visit(overloaded{
+                          [&](std::string config::*field) {
+                            out_.*field = value;
+                            return true;
+                          },
+                          [&](bool config::*field) { return parse_flag_value(key, value, out_.*field); },
+                          [&](std::chrono::nanoseconds config::*field) {
+                            return parse_duration_value(key, value, out_.*field);
+                          },
+                          [&](special set) { return (this->*set)(key, value); },
+                      },
+                      rule.target);
+  }
+
+  bool parse_duration_value(const std::string& key, std::string_view value, std::chrono::nanoseconds& out) {
     const auto d = parse_duration(value);
-    if (!d) return fail("invalid duration '" + std::string(value) + "' for " + std::string(key));
-    if (d->count() < 0) return fail(std::string(key) + " must not be negative");
+    if (!d) return fail("invalid duration '" + std::string(value) + "' for " + key);
+    if (d->count() < 0) return fail(key + " must not be negative");
     out = *d;
     return true;
   }
@@ -117,74 +250,82 @@ class parser {
     return true;
   }
 
-  bool parse_key_value(std::string_view line) {
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) return fail("expected 'key: value'");
-    const auto key = to_lower(trim(line.substr(0, colon)));
-    const auto value = trim(line.substr(colon + 1));
-    if (key.empty()) return fail("expected 'key: value'");
-    if (value.empty()) return fail("missing value for '" + key + "'");
+  bool set_server(const std::string&, std::string_view value) {
+    out_.servers.emplace_back(value);
+    out_.lines.servers.push_back(line_no_);
+    return true;
+  }
 
-    if (key == "server") {
-      out_.servers.emplace_back(value);
-    } else if (key == "credentials") {
-      out_.credentials = value;
-    } else if (key == "subject") {
-      out_.subject = value;
-    } else if (key == "default_identity") {
-      const auto pub = parse_public_key(value);
-      if (!pub) return fail("invalid public key for default_identity");
-      out_.default_identity = *pub;
-    } else if (key == "destination") {
-      out_.destination = value;
-    } else if (key == "allow_skew") {
-      if (!parse_duration_value(key, value, out_.allow_skew)) return false;
-      // The Go tool reads 0 as "not set", i.e. its 3s default; a zero window would
-      // reject every message anyway.
-      if (out_.allow_skew.count() == 0) out_.allow_skew = config{}.allow_skew;
-    } else if (key == "retain_max_age") {
-      if (!parse_duration_value(key, value, out_.retain_max_age)) return false;
-    } else if (key == "tls_ca") {
-      out_.tls_ca = value;
-    } else if (key == "tls_cert") {
-      out_.tls_cert = value;
-    } else if (key == "tls_key") {
-      out_.tls_key = value;
-    } else if (key == "nkey_seed") {
-      out_.nkey_seed = value;
-    } else if (key == "token") {
-      out_.token = value;
-    } else if (key == "user") {
-      out_.user = value;
-    } else if (key == "password") {
-      out_.password = value;
-    } else if (key == "accept_unbound_replies") {
-      if (!parse_flag_value(key, value, out_.accept_unbound_replies)) return false;
-    } else if (key == "tls_first") {
-      if (!parse_flag_value(key, value, out_.tls_first)) return false;
-    } else if (key == "ignore_discovered_servers") {
-      if (!parse_flag_value(key, value, out_.ignore_discovered_servers)) return false;
+  bool set_subject(const std::string&, std::string_view value) {
+    if (const auto why = subjects::why_not_subject(value))
+      return fail("invalid subject '" + std::string(value) + "': " + *why);
+    out_.subject = value;
+    return true;
+  }
+
+  bool set_default_identity(const std::string&, std::string_view value) {
+    const auto pub = parse_public_key(value);
+    if (!pub) return fail("invalid public key for default_identity");
+    out_.default_identity = *pub;
+    return true;
+  }
+
+  bool set_allow_skew(const std::string& key, std::string_view value) {
+    if (!parse_duration_value(key, value, out_.allow_skew)) return false;
+    // The Go tool reads 0 as "not set", i.e. its 3s default; a zero window would
+    // reject every message anyway.
+    if (out_.allow_skew.count() == 0) out_.allow_skew = config{}.allow_skew;
+    return true;
+  }
+
+  bool set_command_queue(const std::string& key, std::string_view value) {
+    constexpr std::size_t max = 1000000;
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc{} || end != value.data() + value.size() || n == 0 || n > max)
+      return fail(key + " must be a number from 1 to " + std::to_string(max) + ", not '" + std::string(value) + "'");
+    out_.command_queue = n;
+    return true;
+  }
+
+  // A relative path would depend on the directory each process starts in, so
+  // processes of one host could each keep a record of their own without a word.
+  bool set_replay_cache(const std::string& key, std::string_view value) {
+    if (to_lower(value) == "off") {
+      out_.replay_cache = "off";
+    } else if (value.front() == '/') {
+      out_.replay_cache = value;
     } else {
-      return fail("unknown key '" + key + "'");
+      return fail(key + " must be an absolute path or off, not '" + std::string(value) + "'");
     }
     return true;
   }
 
-  // "[a, B, *]" -> {"a", "b", "*"}. Empty entries are skipped as the Go tool does.
+  // "[a, B, *]" -> {"a", "b", "*"}; "[]" allows no verb. An empty entry ("[a, ,b]",
+  // "[a,]") is an error: it is a typo more often than not.
   bool parse_permissions(std::string_view text, std::vector<std::string>& verbs) {
     if (text.empty()) return fail("permission list [..] missing");
     if (text.front() != '[' || text.back() != ']')
       return fail("permission list must be written as [verb, verb]");
-    std::string_view inner = text.substr(1, text.size() - 2);
+    std::string_view inner = trim(text.substr(1, text.size() - 2));
     verbs.clear();
-    while (true) {
+    while (!inner.empty()) {
       const auto comma = inner.find(',');
       const auto verb = trim(inner.substr(0, comma));
-      if (!verb.empty()) verbs.push_back(to_lower(verb));
+      if (verb.empty()) return fail("empty verb in the permission list " + std::string(text));
+      verbs.push_back(to_lower(verb));
       if (comma == std::string_view::npos) break;
       inner.remove_prefix(comma + 1);
+      if (trim(inner).empty()) return fail("empty verb in the permission list " + std::string(text));
     }
     return true;
+  }
+
+  // The first line that listed `pub` in a section, or 0; remembers this line if none.
+  static std::size_t first_listed(std::map<std::array<std::uint8_t, 32>, std::size_t>& seen,
+                                  const public_key& pub, std::size_t line) {
+    const auto [it, inserted] = seen.emplace(pub.bytes, line);
+    return inserted ? 0 : it->second;
   }
 
   bool parse_identity(std::string_view line) {
@@ -199,6 +340,9 @@ class parser {
     const auto priv = parse_private_key(priv_text);
     if (!priv) return fail("invalid private key");
     if (priv->public_part() != *pub) return fail("private key does not belong to public key");
+    if (const auto first = first_listed(identity_lines_, *pub, line_no_))
+      return fail("identity " + std::string(pub_text) + " is listed twice (first on line " + std::to_string(first) +
+                  ")");
     id.pub = *pub;
     id.priv = *priv;
     if (!parse_permissions(rest, id.verbs)) return false;
@@ -215,6 +359,10 @@ class parser {
     p.destination = destination;
     const auto pub = parse_public_key(pub_text);
     if (!pub) return fail("invalid public key '" + std::string(pub_text) + "'");
+    // A sender is known by its key alone: a second line for it could only be
+    // ignored (the first wins) or contradict the first.
+    if (const auto first = first_listed(peer_lines_, *pub, line_no_))
+      return fail("peer " + std::string(pub_text) + " is listed twice (first on line " + std::to_string(first) + ")");
     p.pub = *pub;
     if (!parse_permissions(rest, p.verbs)) return false;
     out_.peers.push_back(std::move(p));
@@ -225,20 +373,17 @@ class parser {
   config& out_;
   config_error& err_;
   std::size_t line_no_ = 0;
+  std::size_t first_section_line_ = 0;
   section section_ = section::general;
+  std::map<std::array<std::uint8_t, 32>, std::size_t> identity_lines_, peer_lines_;
 };
 
-std::string join_verbs(const std::vector<std::string>& verbs) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < verbs.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += verbs[i];
-  }
-  out += ']';
-  return out;
-}
-
 }  // namespace
+
+std::size_t config_lines::of(std::string_view key) const {
+  const auto it = keys.find(key);
+  return it == keys.end() ? 0 : it->second;
+}
 
 bool identity::allows(std::string_view verb) const { return allows_verb(verbs, verb); }
 
@@ -257,10 +402,31 @@ const identity* config::find_identity(const public_key& pub) const {
 }
 
 const peer* config::find_peer(const public_key& pub) const {
-  // The first entry wins, as in the Go tool.
   for (const auto& p : peers)
     if (p.pub == pub) return &p;
   return nullptr;
+}
+
+config::signer config::signing_identity(std::string_view verb, const std::optional<public_key>& pubkey) const {
+  const std::string quoted_verb = "'" + std::string(verb) + "'";
+  if (pubkey) {
+    const auto* id = find_identity(*pubkey);
+    if (!id) return {nullptr, "no identity " + pubkey->to_base58() + " in [ Identities ]"};
+    if (!id->allows(verb)) return {nullptr, "identity " + pubkey->to_base58() + " may not use verb " + quoted_verb};
+    return {id, {}};
+  }
+  if (const auto* id = effective_default_identity(); id && id->allows(verb)) return {id, {}};
+  for (const auto& id : identities)
+    if (id.allows(verb)) return {&id, {}};
+  if (identities.empty()) return {nullptr, "no identity in [ Identities ] to sign with"};
+  return {nullptr, "no identity may use verb " + quoted_verb};
+}
+
+std::string config_where(std::string_view file, std::size_t line) {
+  std::string out(file);
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  return out;
 }
 
 bool parse_config(std::string_view text, std::string_view file, config& out, config_error& err) {
@@ -272,89 +438,14 @@ bool parse_config(std::string_view text, std::string_view file, config& out, con
   return true;
 }
 
-std::string print_config(const config& c) {
-  std::string out;
-  const auto line = [&](std::string_view key, std::string_view value) {
-    out += key;
-    out += ": ";
-    out += value;
-    out += '\n';
-  };
-  for (const auto& s : c.servers) line("server", s);
-  if (!c.credentials.empty()) line("credentials", c.credentials);
-  line("subject", c.subject);
-  if (c.default_identity) line("default_identity", c.default_identity->to_base58());
-  if (!c.destination.empty()) line("destination", c.destination);
-  line("allow_skew", format_duration(c.allow_skew));
-  if (!c.tls_ca.empty()) line("tls_ca", c.tls_ca);
-  if (!c.tls_cert.empty()) line("tls_cert", c.tls_cert);
-  if (!c.tls_key.empty()) line("tls_key", c.tls_key);
-  if (!c.nkey_seed.empty()) line("nkey_seed", c.nkey_seed);
-  if (!c.token.empty()) line("token", c.token);
-  if (!c.user.empty()) line("user", c.user);
-  if (!c.password.empty()) line("password", c.password);
-  if (c.tls_first) line("tls_first", "yes");
-  if (c.ignore_discovered_servers) line("ignore_discovered_servers", "yes");
-  if (c.accept_unbound_replies) line("accept_unbound_replies", "yes");
-  if (c.retain_max_age != config{}.retain_max_age)
-    line("retain_max_age", format_duration(c.retain_max_age));
-
-  out += "\n[ Identities ]\n";
-  for (const auto& id : c.identities)
-    out += id.pub.to_base58() + " " + id.priv.to_base58() + " " + join_verbs(id.verbs) + "\n";
-  out += "\n[ Peers ]\n";
-  for (const auto& p : c.peers)
-    out += p.destination + " " + p.pub.to_base58() + " " + join_verbs(p.verbs) + "\n";
-  return out;
-}
-
-std::string example_config() {
-  const auto kp = generate_key_pair();
-  const auto pub = kp.pub.to_base58();
-  std::string out;
-  out += "# remaphore configuration (/etc/remaphore/remaphore.conf)\n";
-  out += "# '#' starts a comment; keys are case-insensitive.\n";
-  out += "\n";
-  out += "# NATS servers, tried in random order; repeat the key for a failover list.\n";
-  out += "server: nats://127.0.0.1:4222\n";
-  out += "# NATS authentication: a creds file (JWT + nkey seed), or one of the others.\n";
-  out += "# credentials: /etc/remaphore/user.creds\n";
-  out += "# nkey_seed: /etc/remaphore/user.nk\n";
-  out += "# token: s3cret\n";
-  out += "# user: remaphore\n";
-  out += "# password: s3cret\n";
-  out += "# TLS: CA bundle, and client certificate and key if the server wants one.\n";
-  out += "# tls_ca: /etc/remaphore/ca.pem\n";
-  out += "# tls_cert: /etc/remaphore/client.pem\n";
-  out += "# tls_key: /etc/remaphore/client.key\n";
-  out += "# TLS before anything else, for servers set up with handshake_first.\n";
-  out += "# tls_first: no\n";
-  out += "# Use only the servers above, not those the cluster announces (NAT, containers).\n";
-  out += "# ignore_discovered_servers: no\n";
-  out += "\n";
-  out += "# Messages go to <subject>.all or <subject>.<S>.\n";
-  out += "subject: remaphore\n";
-  out += "# The key this node signs with unless -p says otherwise.\n";
-  out += "default_identity: " + pub + "\n";
-  out += "# This node's name, matched against the destination pattern of messages.\n";
-  out += "destination: com.example.host\n";
-  out += "# Maximum clock difference to a sender (Go duration syntax: 300ms, 1m30s, 1.5h).\n";
-  out += "allow_skew: 5s\n";
-  out += "# Accept replies not bound to the request (needed with Go responders).\n";
-  out += "# accept_unbound_replies: no\n";
-  out += "# How long retained signals are kept (--retain).\n";
-  out += "# retain_max_age: 24h0m0s\n";
-  out += "\n";
-  out += "# Key pairs of this node: <public key> <private key> [verbs it may send]; [*] = all.\n";
-  out += "# Keep this file private: it holds the private key.\n";
-  out += "[ Identities ]\n";
-  out += pub + " " + kp.priv.to_base58() + " [*]\n";
-  out += "\n";
-  out += "# Senders this node trusts: <destination> <public key> [verbs]; [*] = all.\n";
-  out += "# Listing our own key lets the node talk to itself.\n";
-  out += "[ Peers ]\n";
-  out += "com.example.host " + pub + " [*]\n";
-  return out;
+bool check_config_usable(const config& c, std::string_view file, config_error& err) {
+  if (c.servers.empty()) {
+    err.message = config_where(file, c.lines.settings_end) +
+                  "no 'server:' line (settings go before the first section): remaphore needs a NATS server to "
+                  "talk to";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace remaphore::protocol

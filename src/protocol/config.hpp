@@ -1,6 +1,9 @@
 // The config file, in the Go tool's syntax (DESIGN.md "Config file").
 #pragma once
 #include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,11 +29,24 @@ struct peer {
   friend bool operator==(const peer&, const peer&) = default;
 };
 
+// Where values were written (line numbers from 1; 0 = not written in a file), so that
+// checks made outside this pure layer (server URLs, the files a key names) can report
+// FILE:LINE too.
+struct config_lines {
+  std::vector<std::size_t> servers;                      // one per config::servers entry
+  std::map<std::string, std::size_t, std::less<>> keys;  // single-valued keys, by name
+  std::size_t settings_end = 0;  // the first section header, else the last line
+  std::size_t of(std::string_view key) const;           // 0 when the key was not written
+  // Where a value stands is no part of what a config means: two configs that say the
+  // same are equal, so that print_config -> parse_config round-trips.
+  friend bool operator==(const config_lines&, const config_lines&) { return true; }
+};
+
 struct config {
   std::vector<std::string> servers;
   std::string credentials;  // NATS creds file path
   std::string subject = "remaphore";
-  std::optional<public_key> default_identity;  // as written; see effective_default_identity
+  std::optional<public_key> default_identity;  // as written; always among `identities`
   std::string destination;
   std::chrono::nanoseconds allow_skew = std::chrono::seconds(3);
   std::vector<identity> identities;
@@ -47,11 +63,32 @@ struct config {
   std::string user, password;
   bool accept_unbound_replies = false;
   std::chrono::nanoseconds retain_max_age = std::chrono::hours(24);  // key "retain_max_age"
+  // No reachable server: keep trying until the -t deadline instead of exit 3 at once
+  // (the same as --connect-retry).
+  bool connect_retry = false;
+  // A receiver's commands waiting to run; one more is dropped with a warning.
+  std::size_t command_queue = 10000;
+  // The host-wide replay record: empty = the built-in default path, "off" = none
+  // (in-process replay cache only), else an absolute path.
+  std::string replay_cache;
+  // Random extra wait added to each reconnect delay; 0 = the tool's default.
+  std::chrono::nanoseconds reconnect_jitter{0};
 
-  // default_identity if set and present in [Identities], else the first identity.
+  config_lines lines;
+
+  // default_identity if set, else the first identity.
   const identity* effective_default_identity() const;
   const identity* find_identity(const public_key& pub) const;
   const peer* find_peer(const public_key& pub) const;
+
+  // The identity that signs a message with `verb`: `pubkey` (-p) when given and it may
+  // use the verb (no other is tried then), else the default identity if it may, else
+  // the first identity that may. When none may, `id` is null and `why_none` says why.
+  struct signer {
+    const identity* id = nullptr;
+    std::string why_none;
+  };
+  signer signing_identity(std::string_view verb, const std::optional<public_key>& pubkey = std::nullopt) const;
 
   friend bool operator==(const config&, const config&) = default;
 };
@@ -61,8 +98,15 @@ struct config_error {
 };
 
 // Parses config text. `file` is used in error messages only. Returns false and fills
-// `err` on the first error.
+// `err` on the first error, leaving `out` untouched.
 bool parse_config(std::string_view text, std::string_view file, config& out, config_error& err);
+
+// What a config needs before remaphore can use it, beyond what each line says: at
+// least one server line. Returns false and fills `err` ("FILE:LINE: ...") if not.
+bool check_config_usable(const config& c, std::string_view file, config_error& err);
+
+// "FILE:LINE: " for errors about a line, "FILE: " when `line` is 0.
+std::string config_where(std::string_view file, std::size_t line);
 
 // Prints a config in the file syntax; parse_config(print_config(c)) == c.
 std::string print_config(const config& c);

@@ -17,6 +17,7 @@
 
 #include "cli_support.hpp"
 #include "nats/nkeys.hpp"
+#include "support/jwt.hpp"
 #include "protocol/keys.hpp"
 
 using namespace remaphore::test;
@@ -65,10 +66,12 @@ TEST_CASE("cli: --help, --version, --keygen, -C and --check-config") {
   CHECK(check.out.find("identities: 1") != std::string::npos);
   CHECK(check.err.empty());  // mode 0600: no warning about readable private keys
 
-  // The config example of DESIGN.md, with real keys in place of the placeholders.
+  // The config example of DESIGN.md, with real keys in place of the placeholders and
+  // a creds file that exists (a file the config names must be readable).
   auto peer = keygen();
+  auto creds = dir.write("user.creds", trust_chain().user_creds());
   std::string design = "server: nats://natsserver:4222        # repeatable; failover list\n"
-                       "credentials: /path/to/user.creds      # NATS creds (JWT + nkey seed)\n"
+                       "credentials: " + creds + "      # NATS creds (JWT + nkey seed)\n"
                        "subject: remaphore\n"
                        "default_identity: " + k.pub + "\n"
                        "destination: com.crypto.us.left\n"

@@ -9,6 +9,7 @@
 
 using namespace remaphore::protocol;
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 
 namespace {
 
@@ -90,13 +91,15 @@ TEST_CASE("config: every key, comments, case-insensitive keys and sections") {
       "password: pw\n"
       "accept_unbound_replies: YES\n"
       "retain_max_age: 2h\n"
+      "Connect_Retry: yes\n"
+      "command_queue: 50\n"
+      "replay_cache: /var/lib/remaphore/replay\n"
+      "reconnect_jitter: 250ms\n"
       "\n"
       "[identities]\n"
       "# comment inside a section\n"
-      + k.a_pub + "  " + k.a_priv + " [Ping, RESTART ,, deploy]\n"
+      + k.a_pub + "  " + k.a_priv + " [Ping, RESTART , deploy]\n"
       + k.b_pub + "\t" + k.b_priv + " [*]   # all verbs\n"
-      "[ Unknown Section ]\n"
-      "anything at all: here is ignored [x]\n"
       "[ PEERS ]\n"
       "com.example.a " + k.a_pub + " [ping]\n"
       "com.example.b " + k.b_pub + " []\n";
@@ -116,6 +119,10 @@ TEST_CASE("config: every key, comments, case-insensitive keys and sections") {
   CHECK(c.password == "pw");
   CHECK(c.accept_unbound_replies);
   CHECK(c.retain_max_age == 2h);
+  CHECK(c.connect_retry);
+  CHECK(c.command_queue == 50);
+  CHECK(c.replay_cache == "/var/lib/remaphore/replay");
+  CHECK(c.reconnect_jitter == 250ms);
 
   REQUIRE(c.identities.size() == 2);
   CHECK(c.identities[0].pub == k.a.pub);
@@ -154,12 +161,11 @@ TEST_CASE("config: defaults") {
   CHECK_FALSE(c.default_identity);
   CHECK(c.credentials.empty());
   CHECK(c.effective_default_identity() == &c.identities[0]);
+  CHECK_FALSE(c.connect_retry);
+  CHECK(c.command_queue == 10000);
+  CHECK(c.replay_cache.empty());
+  CHECK(c.reconnect_jitter == 0s);
   CHECK(parse_ok(print_config(c)) == c);
-
-  // default_identity naming a key that is not an identity falls back to the first.
-  const auto d = parse_ok("default_identity: " + k.b_pub + "\n[ Identities ]\n" + k.a_pub + " " +
-                          k.a_priv + " [ping]\n");
-  CHECK(d.effective_default_identity() == &d.identities[0]);
 
   const auto empty = parse_ok("");
   CHECK(empty == config{});
@@ -206,7 +212,7 @@ TEST_CASE("config: errors name the file and line") {
       {"[ Peers ]\ncom.x " + k.a_priv + " [*]\n", "test.conf:2: invalid public key"},
       {"[ Peers ]\ncom.x\n", "test.conf:2: peer needs"},
       {"[ Peers ]\ncom.x " + k.a_pub + "\n", "test.conf:2: permission list [..] missing"},
-      {"[ Peers ]\nserver: nats://x\n", "test.conf:2: invalid public key"},
+      {"[ Peers ]\ncom.x " + k.a_pub + " [ping, ,restart]\n", "test.conf:2: empty verb in the permission list"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.text);
@@ -216,6 +222,141 @@ TEST_CASE("config: errors name the file and line") {
   // Private key text never appears in an error message.
   const auto msg = parse_err("[ Identities ]\n" + k.a_pub + " " + k.b_priv + "x [*]\n");
   CHECK(msg.find(k.b_priv) == std::string::npos);
+}
+
+TEST_CASE("config: mistakes the Go tool passes over silently are errors naming FILE:LINE") {
+  keys k;
+  const std::string ids = "[ Identities ]\n" + k.a_pub + " " + k.a_priv + " [*]\n";
+  struct row {
+    std::string text;
+    std::string expected;  // the message starts with this
+  };
+  const row rows[] = {
+      // An unknown section used to swallow the lines under it: a node without peers.
+      {"server: a\n[ Peerz ]\ncom.x " + k.a_pub + " [*]\n",
+       "test.conf:2: unknown section '[ Peerz ]' (the sections are [ Identities ] and [ Peers ])"},
+      {"[]\n", "test.conf:1: unknown section '[  ]'"},
+      {"server: a\nsubject: x\x00y\n"s, "test.conf:2: NUL byte"},
+      {"\x00"s, "test.conf:1: NUL byte"},
+      {"server: a\n\n" + ids + "\0\n"s, "test.conf:5: NUL byte"},
+      // The last of two values used to win without a word; both lines are named.
+      {"subject: a\nserver: x\nSubject: b\n", "test.conf:3: 'subject' is given twice (first on line 1)"},
+      {"allow_skew: 1s\nallow_skew: 2s\n", "test.conf:2: 'allow_skew' is given twice (first on line 1)"},
+      {"token: a\n# c\ntoken: a\n", "test.conf:3: 'token' is given twice (first on line 1)"},
+      {"connect_retry: no\nconnect_retry: yes\n", "test.conf:2: 'connect_retry' is given twice (first on line 1)"},
+      {ids + k.a_pub + " " + k.a_priv + " [ping]\n",
+       "test.conf:3: identity " + k.a_pub + " is listed twice (first on line 2)"},
+      {"[ Peers ]\ncom.x " + k.a_pub + " [*]\ncom.y " + k.b_pub + " [*]\ncom.z " + k.a_pub + " [ping]\n",
+       "test.conf:4: peer " + k.a_pub + " is listed twice (first on line 2)"},
+      {ids.substr(0, ids.size() - 4) + "[ping,]\n", "test.conf:2: empty verb in the permission list [ping,]"},
+      {ids.substr(0, ids.size() - 4) + "[,]\n", "test.conf:2: empty verb"},
+      {"[ Peers ]\ncom.x " + k.a_pub + " [ , ping]\n", "test.conf:2: empty verb"},
+      // default_identity used to fall back to the first identity: -s signed with another key.
+      {"default_identity: " + k.b_pub + "\n" + ids,
+       "test.conf:1: default_identity " + k.b_pub + " is not among the [ Identities ]"},
+      {"server: a\ndefault_identity: " + k.a_pub + "\n", "test.conf:2: default_identity " + k.a_pub + " is not among"},
+      // A setting after a section used to be read as an identity or peer ("invalid public key 'yes'").
+      {"server: a\n" + ids + "tls_first: yes\n",
+       "test.conf:4: 'tls_first:' is a setting: settings go before the first section (line 2)"},
+      {"[ Peers ]\nSERVER:nats://x\n", "test.conf:2: 'SERVER:' is a setting: settings go before the first section"},
+      {"[ Peers ]\ncolour: blue\n", "test.conf:2: 'colour:' is a setting: settings go before the first section"},
+      // Subjects are plain NATS subjects: a space or wildcard would change what is subscribed to.
+      {"subject: a b\n", "test.conf:1: invalid subject 'a b': it contains white space"},
+      {"subject: rem.*\n", "test.conf:1: invalid subject 'rem.*': it contains the wildcard '*'"},
+      {"subject: rem.\n", "test.conf:1: invalid subject 'rem.': it has an empty token"},
+      {"subject: a>\n", "test.conf:1: invalid subject 'a>': it contains the wildcard '>'"},
+      // The new keys.
+      {"connect_retry: sometimes\n", "test.conf:1: connect_retry must be yes or no, not 'sometimes'"},
+      {"command_queue: 0\n", "test.conf:1: command_queue must be a number from 1 to 1000000, not '0'"},
+      {"command_queue: 10k\n", "test.conf:1: command_queue must be a number from 1"},
+      {"command_queue: -1\n", "test.conf:1: command_queue must be a number from 1"},
+      {"command_queue: 1000001\n", "test.conf:1: command_queue must be a number from 1"},
+      {"replay_cache: replay.db\n", "test.conf:1: replay_cache must be an absolute path or off, not 'replay.db'"},
+      {"reconnect_jitter: lots\n", "test.conf:1: invalid duration 'lots' for reconnect_jitter"},
+      {"reconnect_jitter: -1s\n", "test.conf:1: reconnect_jitter must not be negative"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.text);
+    const auto msg = parse_err(r.text);
+    CHECK_MESSAGE(msg.rfind(r.expected, 0) == 0, msg);
+  }
+}
+
+TEST_CASE("config: what stays allowed: repeated servers, [], a peer destination with ':', one key with two roles") {
+  keys k;
+  const auto c = parse_ok("server: nats://a:1\nserver: nats://b:2\nserver: nats://a:1\n"
+                          "[ Identities ]\n" + k.a_pub + " " + k.a_priv + " []\n"
+                          "[ Peers ]\nhost:1 " + k.a_pub + " [ ]\ncom.x " + k.b_pub + " [*]\n"
+                          "[ identities ]\n" + k.b_pub + " " + k.b_priv + " [ping]\n");
+  CHECK(c.servers.size() == 3);
+  CHECK(c.identities.size() == 2);
+  CHECK(c.identities[0].verbs.empty());
+  CHECK(c.peers[0].destination == "host:1");
+  CHECK(c.peers[0].verbs.empty());
+  CHECK(parse_ok("replay_cache: OFF\n").replay_cache == "off");
+  CHECK(parse_ok("command_queue: 1000000\n").command_queue == 1000000);
+  CHECK(parse_ok("subject: a.b-c_d\n").subject == "a.b-c_d");
+}
+
+TEST_CASE("config: lines of servers and single-valued keys are kept for checks made later") {
+  keys k;
+  const auto c = parse_ok("# head\nserver: nats://a:1\ncredentials: /c\n\nserver: tls://b:2\ntls_ca: /ca\n"
+                          "[ Identities ]\n" + k.a_pub + " " + k.a_priv + " [*]\n");
+  CHECK(c.lines.servers == std::vector<std::size_t>{2, 5});
+  CHECK(c.lines.of("credentials") == 3);
+  CHECK(c.lines.of("tls_ca") == 6);
+  CHECK(c.lines.of("tls_key") == 0);
+  CHECK(c.lines.settings_end == 7);
+  CHECK(parse_ok("server: a\n\n# end\n").lines.settings_end == 3);
+  // Where a value stands is not part of the config's value.
+  CHECK(parse_ok("\n\nserver: a\n") == parse_ok("server: a\n"));
+}
+
+TEST_CASE("config: a config is usable only with a server line") {
+  config_error err;
+  CHECK(check_config_usable(parse_ok("server: a\n"), "f.conf", err));
+  CHECK_FALSE(check_config_usable(parse_ok("subject: s\n\n[ Peers ]\n"), "f.conf", err));
+  CHECK(err.message.rfind("f.conf:3: no 'server:' line", 0) == 0);
+  CHECK_FALSE(check_config_usable(parse_ok("# only a comment\n"), "f.conf", err));
+  CHECK(err.message.rfind("f.conf:1: no 'server:' line", 0) == 0);
+  CHECK_FALSE(check_config_usable(config{}, "f.conf", err));
+  CHECK(err.message.rfind("f.conf: no 'server:' line", 0) == 0);
+}
+
+TEST_CASE("config: signing_identity is -p if allowed, else the default if it may, else the first that may") {
+  keys k;
+  const auto c2 = generate_key_pair();
+  const auto id = [](const key_pair& kp, const std::string& verbs) {
+    return kp.pub.to_base58() + " " + kp.priv.to_base58() + " [" + verbs + "]\n";
+  };
+  const auto c = parse_ok("default_identity: " + k.a_pub + "\n[ Identities ]\n" + id(k.b, "restart, status") +
+                          id(k.a, "ping") + id(c2, "*"));
+  const auto& b = c.identities[0];
+  const auto& a = c.identities[1];
+  const auto& all = c.identities[2];
+  CHECK(c.signing_identity("ping").id == &a);        // the default may
+  CHECK(c.signing_identity("restart").id == &b);     // the first that may
+  CHECK(c.signing_identity("deploy").id == &all);    // only [*]
+  CHECK(c.signing_identity("ping", c2.pub).id == &all);  // -p wins over the default
+  CHECK(c.signing_identity("status", k.b.pub).id == &b);
+
+  const auto refused = c.signing_identity("restart", k.a.pub);  // -p may not: no fallback
+  CHECK(refused.id == nullptr);
+  CHECK(refused.why_none == "identity " + k.a_pub + " may not use verb 'restart'");
+  const auto stranger = generate_key_pair();
+  const auto unknown = c.signing_identity("ping", stranger.pub);
+  CHECK(unknown.id == nullptr);
+  CHECK(unknown.why_none == "no identity " + stranger.pub.to_base58() + " in [ Identities ]");
+  CHECK(c.signing_identity("Ping").id == &all);  // verbs compare exactly: only [*] allows "Ping"
+
+  // Without default_identity the first identity is the default.
+  const auto first = parse_ok("[ Identities ]\n" + id(k.b, "restart") + id(k.a, "ping"));
+  CHECK(first.signing_identity("restart").id == &first.identities[0]);
+  CHECK(first.signing_identity("ping").id == &first.identities[1]);
+  const auto nobody = first.signing_identity("deploy");
+  CHECK(nobody.id == nullptr);
+  CHECK(nobody.why_none == "no identity may use verb 'deploy'");
+  CHECK(config{}.signing_identity("ping").why_none == "no identity in [ Identities ] to sign with");
 }
 
 TEST_CASE("config: a failed parse leaves the output untouched") {
@@ -253,6 +394,10 @@ TEST_CASE("config: print -> parse round trip with every optional key") {
   c.tls_first = true;
   c.ignore_discovered_servers = true;
   c.retain_max_age = 90min;
+  c.connect_retry = true;
+  c.command_queue = 7;
+  c.replay_cache = "off";
+  c.reconnect_jitter = 2s;
   c.identities = {{k.a.pub, k.a.priv, {"ping", "restart"}}, {k.b.pub, k.b.priv, {"*"}}};
   c.peers = {{"com.example.a", k.a.pub, {"ping"}}, {"com.example.b", k.b.pub, {}}};
   const auto text = print_config(c);
@@ -266,6 +411,8 @@ TEST_CASE("config: print -> parse round trip with every optional key") {
   CHECK(plain.find("retain_max_age") == std::string::npos);
   CHECK(plain.find("accept_unbound_replies") == std::string::npos);
   CHECK(plain.find("ignore_discovered_servers") == std::string::npos);
+  for (const char* key : {"connect_retry", "command_queue", "replay_cache", "reconnect_jitter"})
+    CHECK_MESSAGE(plain.find(key) == std::string::npos, key);
   CHECK(parse_ok(plain) == config{});
 }
 

@@ -1,0 +1,137 @@
+// Which options go together.
+//
+// Flow: the mode comes from the mode options given (-s, -r, -C, --check-config,
+// --keygen; none means receive); two different ones are refused. -h and --version
+// win over everything else, since a broken command line is when help is wanted.
+// Then every option given must mean something in that mode, and no two may
+// contradict each other: an option that would be ignored is an error, because a
+// command line that silently does less than it says is how a deploy waits forever.
+#include <algorithm>
+
+#include "app/cli_table.hpp"
+
+namespace remaphore::app {
+namespace detail {
+namespace {
+
+bool fail(cli_error& err, std::string message) {
+  err.message = std::move(message);
+  return false;
+}
+
+// Options that each work in the mode but not together (by long name).
+struct conflict {
+  std::string_view a, b, why;
+};
+const conflict conflicts[] = {
+    {"dest", "no-dest-filter", "-D accepts one exact destination, -d any"},
+    {"once", "count", "-o ends at the first message, -n waits for K peers"},
+};
+
+// "receiving, sending (-s) and requests (-r)" for the modes in `bits`.
+std::string purpose(unsigned bits) {
+  static const std::pair<unsigned, std::string_view> names[] = {
+      {in_receive, "receiving"},       {in_send, "sending (-s)"},          {in_request, "requests (-r)"},
+      {in_print_config, "-C"},         {in_check_config, "--check-config"}, {in_keygen, "--keygen"},
+  };
+  std::vector<std::string_view> parts;
+  for (const auto& [bit, name] : names)
+    if (bits & bit) parts.push_back(name);
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += i + 1 == parts.size() ? " and " : ", ";
+    out += parts[i];
+  }
+  return out;
+}
+
+// Sets out.what; `mode_written` is the option that chose it ("" for receive).
+bool choose_mode(const std::vector<given_option>& given, cli_options& out, std::string& mode_written,
+                 cli_error& err) {
+  const auto given_mode = [&](mode m) {
+    return std::any_of(given.begin(), given.end(), [&](const given_option& g) { return g.spec->selects == m; });
+  };
+  out.what = given_mode(mode::help) ? mode::help : given_mode(mode::version) ? mode::version : mode::receive;
+  if (out.what != mode::receive) return true;
+  const given_option* chosen = nullptr;
+  for (const auto& g : given) {
+    if (!g.spec->selects) continue;
+    if (chosen && chosen->spec->selects != g.spec->selects)
+      return fail(err, chosen->written + " and " + g.written + " cannot be used together");
+    chosen = &g;
+  }
+  if (chosen) {
+    out.what = *chosen->spec->selects;
+    mode_written = chosen->written;
+  }
+  return true;
+}
+
+bool check_fits_mode(const given_option& g, mode m, const std::string& mode_written, cli_error& err) {
+  if (g.spec->modes & mode_bit(m)) return true;
+  const std::string where = m == mode::receive ? "when receiving (without -s or -r)" : "with " + mode_written;
+  return fail(err, g.written + " is for " + purpose(g.spec->modes) + ": it cannot be used " + where);
+}
+
+const given_option* find_given(const std::vector<given_option>& given, std::string_view long_name) {
+  const auto it = std::find_if(given.begin(), given.end(),
+                               [&](const given_option& g) { return g.spec->long_name == long_name; });
+  return it == given.end() ? nullptr : &*it;
+}
+
+bool check_conflicts(const std::vector<given_option>& given, cli_error& err) {
+  for (const auto& c : conflicts) {
+    auto* a = find_given(given, c.a);
+    auto* b = find_given(given, c.b);
+    if (!a || !b) continue;
+    if (b < a) std::swap(a, b);  // in the order they were given
+    return fail(err, a->written + " and " + b->written + " cannot be used together (" + std::string(c.why) + ")");
+  }
+  return true;
+}
+
+}  // namespace
+
+bool check_combinations(const std::vector<given_option>& given, cli_options& out, cli_error& err) {
+  std::string mode_written;
+  if (!choose_mode(given, out, mode_written, err)) return false;
+  if (out.what == mode::help || out.what == mode::version) return true;
+  for (const auto& g : given)
+    if (!check_fits_mode(g, out.what, mode_written, err)) return false;
+  if (!check_conflicts(given, err)) return false;
+  if ((out.what == mode::send || out.what == mode::request) && out.verbs.size() > 1)
+    return fail(err, "send one verb at a time (-v takes a list only when receiving)");
+  return true;
+}
+
+}  // namespace detail
+
+namespace {
+
+// Words that look like remaphore's -t, -o or -u: the options a misplaced word most
+// often changes the meaning of (a wait without its deadline, a receiver that does
+// not stop, a filter that is not applied).
+bool looks_like_misplaced_option(std::string_view w) {
+  for (std::string_view exact : {"-t", "-o", "-u", "--timeout", "--once", "--uuid"})
+    if (w == exact) return true;
+  for (std::string_view prefix : {"-t=", "-u=", "--timeout=", "--uuid="})
+    if (w.starts_with(prefix)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> misplaced_option_warning(const cli_options& o) {
+  if (o.rest_after_dashes) return std::nullopt;
+  if (o.what != mode::receive && o.what != mode::send && o.what != mode::request) return std::nullopt;
+  const auto it = std::find_if(o.rest.begin(), o.rest.end(), [](const std::string& w) {
+    return looks_like_misplaced_option(w);
+  });
+  if (it == o.rest.end()) return std::nullopt;
+  const std::string part = o.what == mode::receive ? "the command" : "the payload";
+  return "'" + *it + "' is part of " + part + ", not an option of remaphore: options end at the first argument " +
+         "that is not an option ('" + o.rest.front() + "'). Put remaphore's options first, or use -- before " + part +
+         " to say it is meant as written";
+}
+
+}  // namespace remaphore::app

@@ -1,0 +1,275 @@
+// The options of the command line, how each value is read, and the --help text
+// made from them.
+#include "app/cli_table.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "protocol/duration.hpp"
+#include "protocol/keys.hpp"
+#include "protocol/subjects.hpp"
+
+namespace remaphore::app {
+namespace detail {
+namespace {
+
+using std::chrono::nanoseconds;
+
+bool fail(cli_error& err, std::string message) {
+  err.message = std::move(message);
+  return false;
+}
+
+// A duration for `name`, or nullopt with `err` filled. `zero_means`: what 0 stands
+// for when it is a value of its own (-t 0: no timeout); empty when 0 is a mistake.
+std::optional<nanoseconds> duration_of(const std::string& name, std::string_view v, std::string_view zero_means,
+                                       std::string_view examples, cli_error& err) {
+  const std::string head = "invalid duration for " + name + ": '" + std::string(v) + "'";
+  const auto d = protocol::parse_duration(v);
+  if (!d) {
+    fail(err, head + " (examples: " + std::string(examples) + ")");
+  } else if (d->count() < 0 && !zero_means.empty()) {
+    fail(err, head + ": it cannot be negative (0 means " + std::string(zero_means) + ")");
+  } else if (d->count() < 0 || (d->count() == 0 && zero_means.empty())) {
+    fail(err, head + ": it must be positive (examples: " + std::string(examples) + ")");
+  } else {
+    return d;
+  }
+  return std::nullopt;
+}
+
+bool non_empty(const std::string& name, std::string_view v, std::string_view what, cli_error& err) {
+  return !v.empty() || fail(err, name + " needs " + std::string(what));
+}
+
+bool set_config(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  if (!non_empty(n, v, "a file name", err)) return false;
+  o.config_path = v;
+  return true;
+}
+
+bool set_dest(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  if (!non_empty(n, v, "a destination", err)) return false;
+  o.dest = v;
+  return true;
+}
+
+bool set_pubkey(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  if (!protocol::parse_public_key(v)) return fail(err, n + ": '" + std::string(v) + "' is not a base58 public key");
+  o.pubkey = v;
+  return true;
+}
+
+// -t 0 is "no timeout" in the Go tool; kept apart from "no -t" (see cli_options).
+bool set_timeout(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  const auto d = duration_of(n, v, "no timeout", "30s, 5m, 1h30m; 0 = no timeout", err);
+  if (!d) return false;
+  o.no_timeout = d->count() == 0;
+  o.timeout = o.no_timeout ? std::nullopt : d;
+  return true;
+}
+
+bool set_uuid(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  if (!non_empty(n, v, "an id", err)) return false;
+  o.uuid = v;
+  return true;
+}
+
+// "a, b,c" -> a b c; empty items are dropped, as the Go tool does.
+bool add_verbs(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  std::size_t added = 0;
+  while (true) {
+    const auto comma = v.find(',');
+    auto item = v.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) {
+      o.verbs.emplace_back(item);
+      ++added;
+    }
+    if (comma == std::string_view::npos) break;
+    v.remove_prefix(comma + 1);
+  }
+  return added > 0 || fail(err, n + " needs at least one verb");
+}
+
+// A space would make the rest a queue group or reply subject on the wire, a wildcard
+// would widen what a receiver hears.
+bool set_subject(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  if (const auto why = protocol::subjects::why_not_subject(v))
+    return fail(err, "invalid subject for " + n + ": '" + std::string(v) + "': " + *why);
+  o.subject = v;
+  return true;
+}
+
+bool set_count(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  unsigned long k = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), k);
+  if (ec != std::errc{} || end != v.data() + v.size() || k == 0 || k > 1000000)
+    return fail(err, "invalid count for " + n + ": '" + std::string(v) + "' (a number from 1 to 1000000)");
+  o.count = static_cast<unsigned>(k);
+  return true;
+}
+
+bool set_since(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  o.since = duration_of(n, v, "", "10m, 2h", err);
+  return o.since.has_value();
+}
+
+bool set_connect_timeout(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  const auto d = duration_of(n, v, "", "500ms, 2s", err);
+  if (!d) return false;
+  o.connect_timeout = std::max(std::chrono::milliseconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(*d));
+  return true;
+}
+
+bool set_log_level(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  if (!log::parse_level(v)) return fail(err, "invalid " + n + " '" + std::string(v) + "' (error, warn, info, debug)");
+  o.log_level = v;
+  return true;
+}
+
+bool set_log_format(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  const auto f = log::parse_format(v);
+  if (!f) return fail(err, "invalid " + n + " '" + std::string(v) + "' (text, json)");
+  o.log_format = *f;
+  return true;
+}
+
+// The options that only switch something on.
+template <bool cli_options::*flag>
+bool set_flag(const std::string&, std::string_view, cli_options& o, cli_error&) {
+  o.*flag = true;
+  return true;
+}
+
+constexpr unsigned uses_config = in_messaging | in_check_config;
+constexpr auto modes = option_group::modes;
+constexpr auto options = option_group::options;
+
+const option_spec table[] = {
+    {'s', "send", "", in_send, mode::send, nullptr, modes, "send a message and return once the server has it"},
+    {'r', "request", "", in_request, mode::request, nullptr, modes,
+     "send a request; wait for the replies of the peers whose\ndestination matches -D (default timeout 10s)"},
+    {'C', "print-config", "", in_print_config, mode::print_config, nullptr, modes,
+     "print an example config with a fresh key pair"},
+    {0, "check-config", "", in_check_config, mode::check_config, nullptr, modes,
+     "read the config, report errors (exit 2) or a summary"},
+    {0, "keygen", "", in_keygen, mode::keygen, nullptr, modes, "print a fresh key pair as an [ Identities ] line"},
+
+    {'c', "config", "FILE", uses_config, std::nullopt, set_config, options,
+     "config file (default /etc/remaphore/remaphore.conf)"},
+    {'D', "dest", "DEST", in_messaging, std::nullopt, set_dest, options,
+     "send: destination pattern (default **);\nreceive: accept only this exact destination"},
+    {'d', "no-dest-filter", "", in_receive, std::nullopt, set_flag<&cli_options::no_dest_filter>, options,
+     "receive: accept any destination"},
+    {'o', "once", "", in_receive, std::nullopt, set_flag<&cli_options::once>, options,
+     "receive: exit after the first accepted message"},
+    {'p', "pubkey", "KEY", in_messaging, std::nullopt, set_pubkey, options,
+     "send: the identity to sign with; receive: accept only this sender"},
+    {'t', "timeout", "DUR", in_messaging, std::nullopt, set_timeout, options,
+     "give up after DUR (Go syntax: 90s, 5m, 1h30m); exit code 1;\n-t 0 means no timeout"},
+    {'u', "uuid", "ID", in_messaging, std::nullopt, set_uuid, options,
+     "send: message id; receive: accept only this id (implies -o)"},
+    {'v', "verb", "V[,V...]", in_messaging, std::nullopt, add_verbs, options,
+     "send: the verb (default ping); receive: accept only these verbs"},
+    {'S', "subject", "S", in_messaging, std::nullopt, set_subject, options,
+     "use subject <root>.S instead of <root>.all (no spaces or wildcards)"},
+    {'n', "count", "K", in_receive, std::nullopt, set_count, options,
+     "receive: wait until K distinct peers sent a matching message\n(with -u, instead of the one message -u implies)"},
+    {0, "retain", "", in_send, std::nullopt, set_flag<&cli_options::retain>, options,
+     "send: also keep the signal in a JetStream stream (retain_max_age,\ndefault 24h) for receivers that start later"},
+    {0, "since", "DUR", in_receive, std::nullopt, set_since, options,
+     "receive: also accept signals retained within DUR (positive)"},
+    {0, "json", "", in_request, std::nullopt, set_flag<&cli_options::json>, options,
+     "request: print each reply as a JSON object per line"},
+    {0, "connect-timeout", "DUR", in_messaging, std::nullopt, set_connect_timeout, options,
+     "per server (default 2s)"},
+    {0, "connect-retry", "", in_messaging, std::nullopt, set_flag<&cli_options::connect_retry>, options,
+     "with no server reachable, keep trying until -t passes instead\nof exit 3 at once (config: connect_retry: yes)"},
+    {0, "log-level", "L", in_any, std::nullopt, set_log_level, options,
+     "error, warn, info (default) or debug; logs go to stderr"},
+    {0, "log-format", "F", in_any, std::nullopt, set_log_format, options,
+     "text (default) or json: one JSON object per log record"},
+    {'h', "help", "", in_any, mode::help, nullptr, options, "this text"},
+    {0, "version", "", in_any, mode::version, nullptr, options, "print the version"},
+};
+
+// "  -s, --send" or "      --check-config", then the value name.
+std::string usage_label(const option_spec& o) {
+  std::string label = o.short_name ? std::string("  -") + o.short_name + ", " : std::string(6, ' ');
+  label += "--";
+  label += o.long_name;
+  if (!o.value_name.empty()) label += " " + std::string(o.value_name);
+  return label;
+}
+
+std::string usage_lines(option_group group) {
+  constexpr std::size_t column = 25;
+  std::string out;
+  for (const auto& o : table) {
+    if (o.group != group) continue;
+    auto label = usage_label(o);
+    out += label + std::string(label.size() + 2 <= column ? column - label.size() : 3, ' ');
+    for (char ch : o.help) out += ch == '\n' ? "\n" + std::string(column, ' ') : std::string(1, ch);
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace
+
+unsigned mode_bit(mode m) {
+  switch (m) {
+    case mode::receive: return in_receive;
+    case mode::send: return in_send;
+    case mode::request: return in_request;
+    case mode::print_config: return in_print_config;
+    case mode::check_config: return in_check_config;
+    case mode::keygen: return in_keygen;
+    case mode::help: return in_help;
+    case mode::version: return in_version;
+  }
+  return 0;
+}
+
+std::span<const option_spec> option_table() { return table; }
+
+const option_spec* find_short(char name) {
+  for (const auto& o : table)
+    if (name != 0 && o.short_name == name) return &o;
+  return nullptr;
+}
+
+const option_spec* find_long(std::string_view name) {
+  for (const auto& o : table)
+    if (o.long_name == name) return &o;
+  return nullptr;
+}
+
+}  // namespace detail
+
+std::string usage_text() {
+  return R"(usage: remaphore [options] [command...]          wait for a message (receive)
+       remaphore -s [options] [payload...]          send a message
+       remaphore -r [options] [payload...]          send a request, print every reply
+       remaphore -C | --check-config | --keygen
+
+Modes:
+)" + detail::usage_lines(detail::option_group::modes) +
+         "\nOptions:\n" + detail::usage_lines(detail::option_group::options) + R"(
+Options end at the first argument that is not an option (or at --): the rest is the
+payload (send, request; default ping) or the command (receive), even words that look
+like options. An option that does nothing in the chosen mode, or two that contradict
+each other, are refused (exit 2).
+
+A receiver runs its command as `command... VERB PAYLOAD` (never through a shell) with
+REMAPHORE_SENDER, REMAPHORE_VERB, REMAPHORE_TIME, REMAPHORE_UUID, REMAPHORE_MSG and
+REMAPHORE_DESTMATCH set.
+
+Exit codes: 0 received / sent; 1 nothing before the timeout; 2 usage or config error;
+3 runtime error (cannot connect, auth refused); 130/143 interrupted (SIGINT/SIGTERM).
+)";
+}
+
+}  // namespace remaphore::app
