@@ -25,6 +25,38 @@ void print_summary(const std::string& path, const protocol::config& cfg) {
     std::printf("default identity: %s\n", id->pub.to_base58().c_str());
 }
 
+// Send, request or receive on one thread; any exception that escapes is a runtime
+// error with its text, never a crash.
+int run_network_mode(const cli_options& cli, const protocol::config& cfg, deadline until) {
+  int code = exit_runtime;
+  try {
+    boost::asio::io_context ioc(1);
+    auto run = [&]() -> boost::asio::awaitable<int> {
+      switch (cli.what) {
+        case mode::send: co_return co_await run_send(cli, cfg, until);
+        case mode::request: co_return co_await run_request(cli, cfg, until);
+        default: co_return co_await run_receive(cli, cfg, until);
+      }
+    };
+    boost::asio::co_spawn(ioc, run(), [&](std::exception_ptr e, int rc) {
+      code = rc;
+      if (e) {
+        code = exit_runtime;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::error(std::string("unexpected error: ") + ex.what());
+        }
+      }
+      ioc.stop();
+    });
+    ioc.run();
+  } catch (const std::exception& ex) {
+    log::error(std::string("unexpected error: ") + ex.what());
+  }
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,36 +98,9 @@ int main(int argc, char** argv) {
     return exit_ok;
   }
 
-  int code = exit_runtime;
-  try {
-    boost::asio::io_context ioc(1);
-    deadline until;
-    if (cli.timeout) until = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(*cli.timeout);
-    auto run = [&]() -> boost::asio::awaitable<int> {
-      switch (cli.what) {
-        case mode::send: co_return co_await run_send(cli, cfg, until);
-        case mode::request: co_return co_await run_request(cli, cfg, until);
-        default: co_return co_await run_receive(cli, cfg, until);
-      }
-    };
-    boost::asio::co_spawn(ioc, run(), [&](std::exception_ptr e, int rc) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log::error(std::string("unexpected error: ") + ex.what());
-        }
-        code = exit_runtime;
-      } else {
-        code = rc;
-      }
-      ioc.stop();
-    });
-    ioc.run();
-  } catch (const std::exception& ex) {
-    log::error(std::string("unexpected error: ") + ex.what());
-    code = exit_runtime;
-  }
+  deadline until;
+  if (cli.timeout) until = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(*cli.timeout);
+  int code = run_network_mode(cli, cfg, until);
   std::fflush(stdout);
   return code;
 }

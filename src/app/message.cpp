@@ -6,32 +6,14 @@
 namespace remaphore::app {
 namespace {
 
-// The identity that signs: -p if given, else the default identity if it may use
-// the verb, else the first identity that may.
+// The identity that signs (config::signing_identity), or nullptr after logging why none.
 const protocol::identity* choose_identity(const cli_options& cli, const protocol::config& cfg,
                                           const std::string& verb) {
-  if (cli.pubkey) {
-    auto key = protocol::parse_public_key(*cli.pubkey);
-    if (!key) {
-      log::error("-p: '" + *cli.pubkey + "' is not a base58 public key");
-      return nullptr;
-    }
-    auto* id = cfg.find_identity(*key);
-    if (!id) {
-      log::error("-p: no identity " + *cli.pubkey + " in " + cli.config_path);
-      return nullptr;
-    }
-    if (!id->allows(verb)) {
-      log::error("-p: identity " + *cli.pubkey + " may not use verb '" + verb + "'");
-      return nullptr;
-    }
-    return id;
-  }
-  if (auto* id = cfg.effective_default_identity(); id && id->allows(verb)) return id;
-  for (const auto& id : cfg.identities)
-    if (id.allows(verb)) return &id;
-  log::error("no identity in " + cli.config_path + " may use verb '" + verb + "'");
-  return nullptr;
+  std::optional<protocol::public_key> key;
+  if (cli.pubkey) key = protocol::parse_public_key(*cli.pubkey);  // checked by parse_cli
+  auto s = cfg.signing_identity(verb, key);
+  if (!s.id) log::error(cli.pubkey ? "-p: " + s.why_none : s.why_none + " (in " + cli.config_path + ")");
+  return s.id;
 }
 
 std::string join(const std::vector<std::string>& words, const std::string& fallback) {

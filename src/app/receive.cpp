@@ -41,6 +41,7 @@ boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::
   o.rules.count = cli.count;
   o.rules.once = cli.count == 0 && (cli.once || cli.uuid.has_value());
   o.rules.has_command = !cli.rest.empty();
+  o.rules.queue_limit = cfg.command_queue;
   o.subject = cli.subject;
   o.since = cli.since;
   o.deadline = until;

@@ -469,7 +469,7 @@ TEST_CASE("cli: the signing identity is -p, else the default if it may use the v
   CHECK(refused.err.find("may not use verb 'restart'") != std::string::npos);
   auto nobody = run_remaphore({"-c", first_cfg, "-s", "-v", "deploy"});
   CHECK(nobody.exit_code == 2);
-  CHECK(nobody.err.find("no identity in " + first_cfg + " may use verb 'deploy'") != std::string::npos);
+  CHECK(nobody.err.find("no identity may use verb 'deploy' (in " + first_cfg + ")") != std::string::npos);
   auto nobody_request = run_remaphore({"-c", first_cfg, "-r", "-v", "deploy", "-D", "from.*"});
   CHECK(nobody_request.exit_code == 2);  // (first.conf has no peers: the -r check comes first)
 

@@ -366,7 +366,7 @@ TEST_CASE("config: files the config names must be readable and hold what they sh
   CHECK(seeded.err.find(user.seed_string()) == std::string::npos);
 }
 
-TEST_CASE("config: readable by a group is fine; readable or writable by others is warned about, once") {
+TEST_CASE("config: readable by a group is fine, readable or writable by others is warned about, once") {
   temp_dir dir;
   auto k = keygen();
   auto path = dir.write("c.conf", self_config(dead_server(), k, "node.a").text());
