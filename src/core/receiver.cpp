@@ -77,6 +77,7 @@ awaitable<bool> receiver::subscribe() {
     retained_ = r.sub;
   }
   log::info(ready_text());
+  if (opts_.on_ready) opts_.on_ready();
   co_return true;
 }
 

@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -35,6 +36,7 @@ struct receiver_options {
   std::optional<std::chrono::nanoseconds> since;  // --since
   std::optional<std::chrono::steady_clock::time_point> deadline;  // -t
   output_echo* echo = nullptr;  // the commands' output on our stdout, written out by run()
+  std::function<void()> on_ready;  // called once subscribed (e.g. to tell systemd)
 };
 
 class receiver {
