@@ -14,6 +14,7 @@ namespace {
 level threshold_ = level::info;
 format format_ = format::text;
 bool journal_ = false;
+status_line* status_line_ = nullptr;
 
 constexpr const char* names[] = {"error", "warn", "info", "debug"};
 constexpr int syslog_priority[] = {3, 4, 6, 7};
@@ -149,8 +150,11 @@ void write(level l, std::string_view text, std::initializer_list<field> fields) 
   std::string line = format_record(format_, l, text, fields, now);
   if (journal_) line.insert(0, "<" + std::to_string(syslog_priority[static_cast<int>(l)]) + ">");
   // One write per record, so records from concurrent processes do not interleave.
+  if (status_line_) status_line_->hide();
   ssize_t rc = ::write(2, line.data(), line.size());
   (void)rc;
 }
+
+void set_status_line(status_line* line) { status_line_ = line; }
 
 }  // namespace remaphore::log

@@ -38,6 +38,18 @@ inline void warn(std::string_view t) { write(level::warn, t); }
 inline void info(std::string_view t) { write(level::info, t); }
 inline void debug(std::string_view t) { write(level::debug, t); }
 
+// A line kept at the bottom of a terminal (a request's live progress): write() takes
+// it off before a record, so that a record never lands in the middle of it; the line
+// draws itself again at its next update. One at a time; nullptr when there is none.
+class status_line {
+ public:
+  virtual void hide() = 0;
+
+ protected:
+  ~status_line() = default;
+};
+void set_status_line(status_line* line);
+
 // The line write() would print, without the journald priority prefix (for tests).
 std::string format_record(format f, level l, std::string_view text, std::initializer_list<field> fields,
                           std::int64_t unix_ns);
