@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -276,17 +277,24 @@ TEST_CASE("cli: a reply that is not bound to the request is named once per respo
   qc.identities = {identity_line(q)};
   qc.peers = {peer_line("node.go", go)};
   auto q_cfg = dir.write("q.conf", qc.text());
-  // A responder as the Go tool answers: a reply with a random uuid, twice.
-  auto request = spawn({"-c", q_cfg, "-r", "-t", "3s"});
+  // A responder as the Go tool answers: a reply with a random uuid, twice. The
+  // request starts once this responder listens (else it could go out unheard).
+  // co_await results go to variables first: g++ 12 miscompiles co_await inside a
+  // condition such as REQUIRE's.
+  std::optional<child> request;
   run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
     nats::options o;
     o.servers = {server.url()};
     nats::client c(ioc.get_executor(), o);
-    REQUIRE(!co_await c.connect());
+    const auto connected = co_await c.connect();
+    REQUIRE(!connected);
     auto sub = c.subscribe("remaphore.all");
-    REQUIRE(!co_await c.flush(5s));
+    const auto subscribed = co_await c.flush(5s);
+    REQUIRE(!subscribed);
+    request.emplace(spawn({"-c", q_cfg, "-r", "-t", "3s"}));
     nats::message m;
-    REQUIRE(!co_await c.next_msg(sub, m, 10s));
+    const auto received = co_await c.next_msg(sub, m, 10s);
+    REQUIRE(!received);
     auto reply_subject = "remaphore." + protocol::hex_encode(protocol::message_hash(m.payload));
     for (int i = 0; i < 2; ++i) {
       auto f = signal_fields("0,unbound", false);
@@ -294,10 +302,11 @@ TEST_CASE("cli: a reply that is not bound to the request is named once per respo
       f.verb = "reply";
       REQUIRE(!c.publish(reply_subject, sign(go, f)));
     }
-    REQUIRE(!co_await c.flush(5s));
+    const auto flushed = co_await c.flush(5s);
+    REQUIRE(!flushed);
     co_await c.close();
   });
-  auto r = request.wait(run_bound);
+  auto r = request->wait(run_bound);
   CHECK(r.exit_code == 1);
   CHECK(count_of(r.err, "reply from node.go not bound to this request; set accept_unbound_replies: yes") == 1);
 }
