@@ -35,6 +35,13 @@ struct cli_options {
   std::optional<std::string> subject;     // -S, checked to be a plain NATS subject token(s)
   unsigned count = 0;                     // -n K (counting barrier)
   bool json = false;                      // --json
+  // A rolling request: --batch N asks N destinations at a time (0: all at once);
+  // --batch-timeout DUR bounds each batch (0: no bound of its own; unset: 10s);
+  // --batch-stop-on-failure starts no further batch after a failure or a silence.
+  unsigned batch = 0;
+  std::optional<std::chrono::nanoseconds> batch_timeout;
+  bool batch_stop_on_failure = false;
+  bool sort = false;                      // --sort: replies sorted by destination, at the end
   bool retain = false;                    // --retain (send): keep the signal in JetStream
   std::optional<std::chrono::nanoseconds> since;  // --since DUR (receive): also signals retained that recently
   // --connect-retry: no reachable server is not exit 3 at once; keep trying until the

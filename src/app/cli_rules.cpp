@@ -28,6 +28,16 @@ const conflict conflicts[] = {
     {"once", "count", "-o ends at the first message, -n waits for K peers"},
 };
 
+// Options that mean something only next to another one (by long name): alone they
+// would be ignored.
+struct requirement {
+  std::string_view option, needs, why;
+};
+const requirement requirements[] = {
+    {"batch-timeout", "batch", "it bounds each batch of a rolling request"},
+    {"batch-stop-on-failure", "batch", "it stops a rolling request between batches"},
+};
+
 // "receiving, sending (-s) and requests (-r)" for the modes in `bits`.
 std::string purpose(unsigned bits) {
   static const std::pair<unsigned, std::string_view> names[] = {
@@ -90,6 +100,15 @@ bool check_conflicts(const std::vector<given_option>& given, cli_error& err) {
   return true;
 }
 
+bool check_requirements(const std::vector<given_option>& given, cli_error& err) {
+  for (const auto& r : requirements) {
+    const auto* option = find_given(given, r.option);
+    if (option && !find_given(given, r.needs))
+      return fail(err, option->written + " needs --" + std::string(r.needs) + " (" + std::string(r.why) + ")");
+  }
+  return true;
+}
+
 }  // namespace
 
 bool check_combinations(const std::vector<given_option>& given, cli_options& out, cli_error& err) {
@@ -99,6 +118,7 @@ bool check_combinations(const std::vector<given_option>& given, cli_options& out
   for (const auto& g : given)
     if (!check_fits_mode(g, out.what, mode_written, err)) return false;
   if (!check_conflicts(given, err)) return false;
+  if (!check_requirements(given, err)) return false;
   if ((out.what == mode::send || out.what == mode::request) && out.verbs.size() > 1)
     return fail(err, "send one verb at a time (-v takes a list only when receiving)");
   return true;

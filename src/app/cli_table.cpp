@@ -111,6 +111,21 @@ bool set_count(const std::string& n, std::string_view v, cli_options& o, cli_err
   return true;
 }
 
+bool set_batch(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  unsigned long k = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), k);
+  if (ec != std::errc{} || end != v.data() + v.size() || k == 0 || k > 1000000)
+    return fail(err, "invalid batch size for " + n + ": '" + std::string(v) + "' (a number from 1 to 1000000)");
+  o.batch = static_cast<unsigned>(k);
+  return true;
+}
+
+// 0 is a value of its own, as for -t: the batch waits until all of it answered.
+bool set_batch_timeout(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  o.batch_timeout = duration_of(n, v, "no bound per batch", "30s, 5m; 0 = until the batch has answered", err);
+  return o.batch_timeout.has_value();
+}
+
 bool set_since(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
   o.since = duration_of(n, v, "", "10m, 2h", err);
   return o.since.has_value();
@@ -182,7 +197,17 @@ const option_spec table[] = {
     {0, "since", "DUR", in_receive, std::nullopt, set_since, options,
      "receive: also accept signals retained within DUR (positive)"},
     {0, "json", "", in_request, std::nullopt, set_flag<&cli_options::json>, options,
-     "request: print each reply as a JSON object per line"},
+     "request: print each reply as a JSON object per line, then a\nsummary object"},
+    {0, "batch", "N", in_request, std::nullopt, set_batch, options,
+     "request: ask N peers at a time, each by its own destination;\n"
+     "the next N when these answered or --batch-timeout passed"},
+    {0, "batch-timeout", "DUR", in_request, std::nullopt, set_batch_timeout, options,
+     "request with --batch: how long each batch waits (default 10s;\n"
+     "0 = until all of it answered); -t still ends the whole run"},
+    {0, "batch-stop-on-failure", "", in_request, std::nullopt, set_flag<&cli_options::batch_stop_on_failure>,
+     options, "request with --batch: start no further batch after a non-zero\nexit code or a silent peer; exit 1"},
+    {0, "sort", "", in_request, std::nullopt, set_flag<&cli_options::sort>, options,
+     "request: print the replies sorted by destination, at the end"},
     {0, "connect-timeout", "DUR", in_messaging, std::nullopt, set_connect_timeout, options,
      "per server (default 2s)"},
     {0, "connect-retry", "", in_messaging, std::nullopt, set_flag<&cli_options::connect_retry>, options,

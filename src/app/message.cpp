@@ -28,9 +28,10 @@ std::string join(const std::vector<std::string>& words, const std::string& fallb
 
 }  // namespace
 
-std::optional<std::string> build_message(const cli_options& cli, const protocol::config& cfg, bool request) {
+std::optional<std::string> build_message(const cli_options& cli, const protocol::config& cfg, bool request,
+                                         const std::optional<std::string>& destination) {
   std::string verb = cli.verbs.empty() ? "ping" : cli.verbs.front();
-  std::string dest = cli.dest.value_or("**");
+  std::string dest = destination.value_or(cli.dest.value_or("**"));
   if (verb.find(',') != std::string::npos || dest.find(',') != std::string::npos) {
     log::error("the verb and the destination cannot contain ','");
     return std::nullopt;

@@ -8,7 +8,9 @@
 
 namespace remaphore::app {
 
-// The wire bytes, or nullopt after logging why not (a usage error).
-std::optional<std::string> build_message(const cli_options& cli, const protocol::config& cfg, bool request);
+// The wire bytes, or nullopt after logging why not (a usage error). `destination`
+// replaces -D (a rolling request addresses each peer by its own destination).
+std::optional<std::string> build_message(const cli_options& cli, const protocol::config& cfg, bool request,
+                                         const std::optional<std::string>& destination = std::nullopt);
 
 }  // namespace remaphore::app

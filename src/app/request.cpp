@@ -1,9 +1,11 @@
-// remaphore -r: a signed request to the peers matching -D; every reply on stdout.
+// remaphore -r: a signed request to the peers matching -D (all at once, or --batch N
+// at a time); every reply on stdout, the summary on stderr.
 #include <unistd.h>
 
 #include "app/connect.hpp"
 #include "app/message.hpp"
 #include "app/modes.hpp"
+#include "core/progress_line.hpp"
 #include "core/requester.hpp"
 #include "log/log.hpp"
 
@@ -13,6 +15,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto default_request_timeout = 10s;
+constexpr auto default_batch_timeout = 10s;
 
 // One write per reply: replies never interleave, even with other writers.
 void write_stdout(std::string_view text) {
@@ -21,6 +24,38 @@ void write_stdout(std::string_view text) {
     if (n <= 0) return;
     text.remove_prefix(static_cast<std::size_t>(n));
   }
+}
+
+// A rolling request puts each peer's destination in a message: one with a ',' cannot
+// be encoded (the Go tool could not read it either).
+bool destinations_encodable(const std::vector<const protocol::peer*>& peers, const std::string& config_path) {
+  for (const auto* p : peers) {
+    if (p->destination.find(',') == std::string::npos) continue;
+    log::error("--batch: the destination of peer " + p->pub.to_base58() + " in " + config_path + " ('" +
+               p->destination + "') contains ',', which a message cannot carry");
+    return false;
+  }
+  return true;
+}
+
+// -t is the whole run from the start of the process. A plain request waits 10s without
+// it; a rolling one has no overall bound then (each batch has --batch-timeout).
+core::request_options request_options_of(const cli_options& cli, deadline until) {
+  core::request_options o;
+  o.subject = cli.subject;
+  o.deadline = until;
+  const bool default_deadline = !until && !cli.no_timeout && cli.batch == 0;
+  if (default_deadline) o.deadline = std::chrono::steady_clock::now() + default_request_timeout;
+  if (cli.batch > 0) {
+    o.batch_size = cli.batch;
+    o.batch_timeout = cli.batch_timeout.value_or(default_batch_timeout);
+    if (o.batch_timeout->count() == 0) o.batch_timeout.reset();  // --batch-timeout 0: no bound of its own
+  }
+  o.stop_on_failure = cli.batch_stop_on_failure;
+  o.json = cli.json;
+  o.sort = cli.sort;
+  o.progress = core::stderr_is_terminal();
+  return o;
 }
 
 }  // namespace
@@ -32,12 +67,16 @@ boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::
     log::error("no peer in " + cli.config_path + " has a destination matching '" + pattern + "'");
     co_return exit_usage;
   }
-  auto wire = build_message(cli, cfg, true);
-  if (!wire) co_return exit_usage;
-  if (!until && !cli.no_timeout) until = std::chrono::steady_clock::now() + default_request_timeout;
-  core::request_options o{cli.subject, until, cli.json};
-  co_return co_await run_connected(cli, cfg, until, [&](nats::client& c) -> boost::asio::awaitable<int> {
-    core::requester r(c, cfg, suspected, *wire, o, write_stdout);
+  // Signing once before connecting shows a usage error (no identity for the verb, a
+  // ',' in -D) as exit 2 before anything goes out.
+  if (!build_message(cli, cfg, true)) co_return exit_usage;
+  if (cli.batch > 0 && !destinations_encodable(suspected, cli.config_path)) co_return exit_usage;
+  auto plan = cli.batch > 0 ? core::batch_plan::rolling(suspected, cli.batch)
+                            : core::batch_plan::single(pattern, suspected);
+  auto sign = [&](const std::string& destination) { return build_message(cli, cfg, true, destination); };
+  auto options = request_options_of(cli, until);
+  co_return co_await run_connected(cli, cfg, options.deadline, [&](nats::client& c) -> boost::asio::awaitable<int> {
+    core::requester r(c, cfg, std::move(plan), sign, options, write_stdout);
     co_return exit_code_of(co_await r.run());
   });
 }

@@ -1,6 +1,16 @@
 #include "core/requester.hpp"
 
-#include <cstdlib>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "log/log.hpp"
@@ -12,6 +22,7 @@ namespace remaphore::core {
 namespace asio = boost::asio;
 using asio::awaitable;
 using namespace std::chrono_literals;
+using std::chrono::steady_clock;
 
 namespace {
 
@@ -21,6 +32,18 @@ std::string random_marker() {
   std::uint8_t b[8];
   protocol::random_bytes(b, sizeof b);
   return protocol::hex_encode(b, sizeof b);
+}
+
+std::string join_destinations(const std::vector<const protocol::peer*>& peers) {
+  std::string out;
+  for (const auto* p : peers) out += (out.empty() ? "" : ", ") + p->destination;
+  return out;
+}
+
+std::string describe_batch(const std::vector<request_target>& targets) {
+  std::string out;
+  for (const auto& t : targets) out += (out.empty() ? "" : ", ") + t.destination;
+  return out;
 }
 
 }  // namespace
@@ -44,83 +67,258 @@ std::string format_reply_json(const collected_reply& r) {
   nlohmann::json j;
   j["destination"] = r.peer->destination;
   j["sender"] = r.peer->pub.to_base58();
-  if (r.payload == no_data) {
-    j["exit_code"] = nullptr;
+  const auto status = status_of(r.payload);
+  j["exit_code"] = exit_code_json(status);
+  if (status.no_data) {
     j["output"] = nullptr;
   } else {
     auto comma = r.payload.find(',');
-    std::string code = r.payload.substr(0, comma);
-    char* end = nullptr;
-    long v = std::strtol(code.c_str(), &end, 10);
-    j["exit_code"] = (!code.empty() && *end == '\0') ? nlohmann::json(v) : nlohmann::json(code);
     j["output"] = comma == std::string::npos ? "" : r.payload.substr(comma + 1);
   }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-requester::requester(nats::client& c, const protocol::config& cfg, std::vector<const protocol::peer*> suspected,
-                     std::string wire, request_options o, output out)
+// One signed request of a batch, with its own reply subject and its own collector
+// (the binding is to this request's hash).
+struct requester::pending_request {
+  pending_request(const protocol::config& cfg, const request_target& t, std::string w)
+      : target(t), wire(std::move(w)), hash(protocol::message_hash(wire)), collector(cfg, hash) {}
+  const request_target& target;
+  std::string wire;
+  std::array<std::uint8_t, 32> hash;
+  reply_collector collector;
+  nats::subscription_ptr replies;
+};
+
+requester::requester(nats::client& c, const protocol::config& cfg, batch_plan plan, signer sign,
+                     request_options o, output out)
     : client_(c),
       cfg_(cfg),
-      suspected_(std::move(suspected)),
-      wire_(std::move(wire)),
-      hash_(protocol::message_hash(wire_)),
+      plan_(std::move(plan)),
+      sign_(std::move(sign)),
       opts_(std::move(o)),
       out_(std::move(out)),
-      collector_(cfg, hash_),
-      marker_(random_marker()) {}
+      marker_(random_marker()),
+      started_(opts_.started),
+      total_peers_(plan_.peer_count()),
+      progress_(opts_.progress),
+      stdout_is_terminal_(::isatty(1) == 1) {}
 
-std::vector<const protocol::peer*> requester::silent() const {
-  std::vector<const protocol::peer*> out;
-  for (auto* p : suspected_)
-    if (!answered_.contains(p->pub.bytes)) out.push_back(p);
-  return out;
-}
+requester::~requester() = default;
 
 awaitable<outcome> requester::run() {
-  nats::subscription_ptr replies;
-  if (!co_await send(replies)) co_return outcome::failed;
-  auto result = co_await collect(replies);
-  for (auto* p : silent()) log::warn("no reply from " + p->destination + " (" + p->pub.to_base58() + ")");
-  co_return result;
+  try {
+    co_await run_all_batches();
+  } catch (const boost::system::system_error& e) {
+    // A signal cancels the run: the client's waits then throw. What was asked and
+    // answered so far is still worth its summary.
+    if (e.code() != asio::error::operation_aborted) throw;
+    stop_ = batch_stop::interrupted;
+  }
+  finish();
+  co_return outcome_of(summary(), opts_.stop_on_failure);
 }
 
-awaitable<bool> requester::send(nats::subscription_ptr& replies) {
-  replies = client_.subscribe(protocol::subjects::reply(cfg_.subject, hash_));
-  if (auto ec = client_.publish(protocol::subjects::live(cfg_.subject, opts_.subject), wire_)) {
-    log::error("cannot publish: " + ec.message());
-    co_return false;
+awaitable<void> requester::run_all_batches() {
+  using namespace asio::experimental::awaitable_operators;
+  if (progress_.enabled())
+    co_await (run_batches() || tick_progress());
+  else
+    co_await run_batches();
+}
+
+awaitable<void> requester::run_batches() {
+  for (std::size_t i = 0; i < plan_.batch_count(); ++i) {
+    const auto result = co_await run_batch(i);
+    if (stop_ != batch_stop::none || i + 1 == plan_.batch_count()) break;
+    const bool deadline_passed = opts_.deadline && steady_clock::now() >= *opts_.deadline;
+    stop_ = after_batch(result, opts_.stop_on_failure, deadline_passed);
+    if (stop_ != batch_stop::none) break;
   }
-  if (auto ec = co_await client_.flush(flush_timeout)) {
+}
+
+awaitable<batch_result> requester::run_batch(std::size_t index) {
+  batch_requests requests;
+  if (!sign_batch(index, requests)) {
+    stop_ = batch_stop::lost;
+    co_return batch_result{};
+  }
+  ++batches_started_;
+  if (opts_.batch_size > 0)
+    log::info("batch " + std::to_string(index + 1) + " of " + std::to_string(plan_.batch_count()) + ": " +
+              describe_batch(plan_.batch(index)));
+  const auto until = batch_deadline(steady_clock::now(), opts_.batch_timeout, opts_.deadline);
+  const bool sent = co_await send(requests);
+  if (sent)
+    co_await collect_all(requests, until);
+  else
+    stop_ = batch_stop::lost;
+  co_return end_batch(requests);
+}
+
+bool requester::sign_batch(std::size_t index, batch_requests& out) {
+  for (const auto& target : plan_.batch(index)) {
+    auto wire = sign_(target.destination);
+    if (!wire) return false;
+    out.push_back(std::make_unique<pending_request>(cfg_, target, std::move(*wire)));
+  }
+  return true;
+}
+
+awaitable<bool> requester::send(batch_requests& requests) {
+  for (auto& r : requests) {
+    r->replies = client_.subscribe(protocol::subjects::reply(cfg_.subject, r->hash));
+    for (const auto* p : r->target.peers) tally_.expect(p);
+  }
+  for (auto& r : requests) {
+    if (auto ec = client_.publish(protocol::subjects::live(cfg_.subject, opts_.subject), r->wire)) {
+      log::error("cannot publish: " + ec.message());
+      co_return false;
+    }
+  }
+  auto ec = co_await client_.flush(flush_timeout);
+  if (ec) {
     log::error("the server did not confirm the request: " + ec.message());
     co_return false;
   }
   co_return true;
 }
 
-awaitable<outcome> requester::collect(const nats::subscription_ptr& replies) {
-  while (answered_.size() < suspected_.size()) {
-    auto left = opts_.deadline ? *opts_.deadline - std::chrono::steady_clock::now()
-                               : std::chrono::steady_clock::duration(24h);
-    if (left <= 0s) break;
-    nats::message m;
-    auto ec = co_await client_.next_msg(replies, m, left);
-    if (ec == nats::errc::timeout) continue;
-    if (ec) {
-      log::error("lost the connection while waiting for replies: " + ec.message());
-      co_return outcome::failed;
-    }
-    accept(m);
-  }
-  co_return answered_.empty() ? outcome::timed_out : outcome::done;
+// Every request of the batch is collected at once; each collector ends on its own
+// (all its peers answered, or the deadline), so none needs cancelling.
+awaitable<void> requester::collect_all(batch_requests& requests, std::optional<time_point> until) {
+  auto ex = co_await asio::this_coro::executor;
+  using collect_op = decltype(asio::co_spawn(ex, collect(*requests.front(), until), asio::deferred));
+  std::vector<collect_op> ops;
+  ops.reserve(requests.size());
+  for (auto& r : requests) ops.push_back(asio::co_spawn(ex, collect(*r, until), asio::deferred));
+  auto group = asio::experimental::make_parallel_group(std::move(ops));
+  auto [order, errors] = co_await group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
-void requester::accept(const nats::message& m) {
+awaitable<void> requester::collect(pending_request& r, std::optional<time_point> until) {
+  while (!answered_all(r) && stop_ == batch_stop::none) {
+    auto left = until ? *until - steady_clock::now() : steady_clock::duration(24h);
+    if (left <= 0s) break;
+    nats::message m;
+    auto ec = co_await client_.next_msg(r.replies, m, left);
+    if (ec == nats::errc::timeout) continue;
+    if (!ec) {
+      accept(r, m);
+      continue;
+    }
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none) {
+      stop_ = batch_stop::interrupted;
+    } else if (stop_ == batch_stop::none) {
+      log::error("lost the connection while waiting for replies: " + ec.message());
+      stop_ = batch_stop::lost;
+    }
+  }
+}
+
+bool requester::answered_all(const pending_request& r) const {
+  return std::all_of(r.target.peers.begin(), r.target.peers.end(),
+                     [&](const protocol::peer* p) { return tally_.answered_by(p); });
+}
+
+// Ends the batch's subscriptions and names its silent peers.
+batch_result requester::end_batch(batch_requests& requests) {
+  batch_result result;
+  for (auto& r : requests) {
+    client_.unsubscribe(r->replies);
+    for (const auto* p : r->target.peers) {
+      if (tally_.answered_by(p)) continue;
+      ++result.silent;
+      if (stop_ != batch_stop::interrupted)
+        log::warn("no reply from " + p->destination + " (" + p->pub.to_base58() + ")");
+    }
+  }
+  for (auto& r : requests)
+    for (const auto* p : r->target.peers) {
+      const auto* answer = tally_.answer_of(p);
+      if (answer && answer->failed()) ++result.failed;
+    }
+  return result;
+}
+
+void requester::accept(pending_request& r, const nats::message& m) {
   reply_drop why;
-  auto reply = collector_.process(m.payload, protocol::now_unix_ns(), why);
+  auto reply = r.collector.process(m.payload, protocol::now_unix_ns(), why);
   if (!reply) return warn_dropped(m.payload, why);
-  answered_.insert(reply->peer->pub.bytes);
-  out_(opts_.json ? format_reply_json(*reply) : format_reply_text(*reply, marker_));
+  tally_.record(reply->peer, status_of(reply->payload));
+  emit(*reply->peer, opts_.json ? format_reply_json(*reply) : format_reply_text(*reply, marker_));
+  draw_progress();
+}
+
+void requester::emit(const protocol::peer& from, std::string text) {
+  if (opts_.sort) {
+    held_.emplace_back(&from, std::move(text));
+    return;
+  }
+  if (stdout_is_terminal_) progress_.hide();
+  out_(text);
+}
+
+void requester::draw_progress() {
+  const auto now = steady_clock::now();
+  const std::size_t batch_count = opts_.batch_size > 0 ? plan_.batch_count() : 0;
+  progress_.update(format_progress(tally_, total_peers_, now - started_, batches_started_, batch_count), now);
+}
+
+awaitable<void> requester::tick_progress() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    draw_progress();
+    timer.expires_after(progress_interval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+  }
+}
+
+// Names what was not asked and why, when batches were left out.
+void requester::report_stop() {
+  const auto not_asked = plan_.peers_from(batches_started_);
+  if (not_asked.empty() || stop_ == batch_stop::none) return;
+  const std::string where = "after batch " + std::to_string(batches_started_) + " of " +
+                            std::to_string(plan_.batch_count());
+  const std::string rest = "; not asked: " + join_destinations(not_asked);
+  switch (stop_) {
+    case batch_stop::failure: {
+      std::string failed;
+      for (const auto& [peer, status] : tally_.failures())
+        failed += (failed.empty() ? "" : ", ") + peer->destination + " (exit " + status.code_text + ")";
+      log::error("stopped " + where + ": failed: " + failed + rest);
+      break;
+    }
+    case batch_stop::silence:
+      log::error("stopped " + where + ": silent: " + join_destinations(tally_.silent()) + rest);
+      break;
+    case batch_stop::deadline: log::warn("the -t deadline passed " + where + rest); break;
+    default: log::error("stopped " + where + rest); break;
+  }
+}
+
+void requester::finish() {
+  progress_.finish();
+  if (opts_.sort) {
+    std::stable_sort(held_.begin(), held_.end(), [](const auto& a, const auto& b) {
+      return a.first->destination < b.first->destination;
+    });
+    for (const auto& [peer, text] : held_) out_(text);
+  }
+  report_stop();
+  const auto s = summary();
+  if (opts_.json) out_(format_summary_json(s));
+  log::info("summary: " + format_summary_text(s));
+}
+
+request_summary requester::summary() const {
+  return {&tally_,          plan_.peers_from(batches_started_), steady_clock::now() - started_, opts_.batch_size,
+          batches_started_, plan_.batch_count(),                stop_};
 }
 
 // A reply from a configured peer that we cannot take is worth a warning, once per

@@ -1,25 +1,35 @@
 // A request: ask the peers whose destination matches -D, print each reply as it
-// arrives, name the peers that stayed silent.
+// arrives, name the peers that stayed silent, sum up.
 //
-// Flow: run() subscribes to the reply subject (before the request goes out, so no
-// fast reply is missed), publishes the signed request, flushes, then collects
-// replies until every suspected peer has answered or the deadline passes. Each reply
-// is checked by the reply collector (configured peer, bound to this request, once
-// per peer, signature) and printed in one write, so replies never interleave.
+// Flow: run() walks the batch plan (one batch for a plain request; N destinations at
+// a time with --batch). For each batch it signs one request per target now (so that
+// the send time of the last batch of a long run is as fresh as the first), subscribes
+// to each request's own reply subject before anything goes out (so no fast reply is
+// missed), publishes them all and flushes once. Then one collector per request runs,
+// side by side, until the peers of its request have answered or the batch's deadline
+// passes. Each reply is checked by that request's reply collector (configured peer,
+// bound to that request, once per peer, signature) and printed in one write, so
+// replies never interleave. After the batch its subscriptions end (a late reply is of
+// no use: the peer counts as silent) and after_batch() decides whether the next one
+// starts. At the end: the replies sorted (--sort), the summary.
 #pragma once
 #include <array>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/batch_plan.hpp"
 #include "core/outcome.hpp"
+#include "core/progress_line.hpp"
 #include "core/reply.hpp"
+#include "core/request_tally.hpp"
 #include "nats/client.hpp"
 #include "protocol/config.hpp"
 
@@ -34,39 +44,74 @@ std::string format_reply_text(const collected_reply& r, std::string_view marker)
 std::string format_reply_json(const collected_reply& r);
 
 struct request_options {
+  // Where the run's elapsed time counts from (before connecting).
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::optional<std::string> subject;  // -S
+  // -t: the end of the whole run, counted from the start of the process.
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  bool json = false;
+  // --batch-timeout: how long each batch waits for its replies; none: until every
+  // peer of the batch answered or the deadline passed.
+  std::optional<std::chrono::nanoseconds> batch_timeout;
+  std::size_t batch_size = 0;    // --batch N; 0: a plain request
+  bool stop_on_failure = false;  // --batch-stop-on-failure
+  bool json = false;             // --json
+  bool sort = false;             // --sort: replies sorted by destination, at the end
+  bool progress = false;         // draw the live progress line (stderr is a terminal)
 };
 
 class requester {
  public:
   using output = std::function<void(std::string_view)>;
+  // Signs a request to `destination` (a pattern, or a peer's exact destination) with
+  // the current time; nullopt after logging why it cannot.
+  using signer = std::function<std::optional<std::string>(const std::string& destination)>;
 
-  requester(nats::client& c, const protocol::config& cfg, std::vector<const protocol::peer*> suspected,
-            std::string wire, request_options o, output out);
+  requester(nats::client& c, const protocol::config& cfg, batch_plan plan, signer sign, request_options o,
+            output out);
+  ~requester();
 
   boost::asio::awaitable<outcome> run();
 
-  std::size_t answered() const { return answered_.size(); }
-  std::vector<const protocol::peer*> silent() const;
+  const request_tally& tally() const { return tally_; }
 
  private:
-  boost::asio::awaitable<bool> send(nats::subscription_ptr& replies);
-  boost::asio::awaitable<outcome> collect(const nats::subscription_ptr& replies);
-  void accept(const nats::message& m);
+  struct pending_request;
+  using batch_requests = std::vector<std::unique_ptr<pending_request>>;
+
+  boost::asio::awaitable<void> run_all_batches();
+  boost::asio::awaitable<void> run_batches();
+  boost::asio::awaitable<batch_result> run_batch(std::size_t index);
+  boost::asio::awaitable<bool> send(batch_requests& requests);
+  boost::asio::awaitable<void> collect_all(batch_requests& requests, std::optional<time_point> until);
+  boost::asio::awaitable<void> collect(pending_request& r, std::optional<time_point> until);
+  boost::asio::awaitable<void> tick_progress();
+  bool sign_batch(std::size_t index, batch_requests& out);
+  bool answered_all(const pending_request& r) const;
+  batch_result end_batch(batch_requests& requests);
+  void accept(pending_request& r, const nats::message& m);
+  void emit(const protocol::peer& from, std::string text);
+  void draw_progress();
+  void report_stop();
+  void finish();
+  request_summary summary() const;
   void warn_dropped(std::string_view wire, reply_drop why);
 
   nats::client& client_;
   const protocol::config& cfg_;
-  std::vector<const protocol::peer*> suspected_;
-  std::string wire_;
-  std::array<std::uint8_t, 32> hash_;
+  batch_plan plan_;
+  signer sign_;
   request_options opts_;
   output out_;
-  reply_collector collector_;
   std::string marker_;
-  std::set<std::array<std::uint8_t, 32>> answered_, warned_;
+  request_tally tally_;
+  std::set<std::array<std::uint8_t, 32>> warned_;
+  std::vector<std::pair<const protocol::peer*, std::string>> held_;  // --sort: printed at the end
+  std::chrono::steady_clock::time_point started_;
+  std::size_t total_peers_;
+  std::size_t batches_started_ = 0;
+  batch_stop stop_ = batch_stop::none;
+  progress_line progress_;
+  bool stdout_is_terminal_;
 };
 
 }  // namespace remaphore::core

@@ -33,6 +33,9 @@ struct parsed_output {
   std::string error;                 // set when the output is not well-formed
 };
 
+// The first line of `text` (the reply object of a --json run; the summary follows).
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 // Splits a requester's stdout into its entries, checking the framing.
 parsed_output parse_entries(const std::string& out) {
   parsed_output p;
@@ -141,7 +144,9 @@ TEST_CASE("cli: request prints one entry per reply, frames multi-line output, re
     std::istringstream in(j.out);
     std::string line;
     while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
-    REQUIRE(lines.size() == 2);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines.back()["summary"]["answered"] == 2);  // the summary object comes last
+    lines.pop_back();
     std::sort(lines.begin(), lines.end(), [](auto& x, auto& y) { return x["destination"] < y["destination"]; });
     CHECK(lines[0]["destination"] == "node.three");
     CHECK(lines[0]["sender"] == three.pub);
@@ -229,7 +234,7 @@ TEST_CASE("cli: a reply larger than the output bound is cut, and says so") {
   auto r = run_remaphore({"-c", q_cfg, "--json", "-r", "-t", "10s", "size"});
   INFO("stderr: ", r.err);
   CHECK(r.exit_code == 0);
-  auto reply = nlohmann::json::parse(r.out, nullptr, false);
+  auto reply = nlohmann::json::parse(first_line(r.out), nullptr, false);  // then the summary
   REQUIRE(!reply.is_discarded());
   const std::string output = reply.value("output", "");
   CHECK(output.size() < 100000);
@@ -257,7 +262,7 @@ TEST_CASE("cli: a payload over the kernel's argument limit is answered with 126 
   auto r = run_remaphore(args);
   INFO("stderr: ", r.err);
   CHECK(r.exit_code == 0);
-  auto reply = nlohmann::json::parse(r.out, nullptr, false);
+  auto reply = nlohmann::json::parse(first_line(r.out), nullptr, false);  // then the summary
   REQUIRE(!reply.is_discarded());
   CHECK(reply.value("exit_code", -1) == 126);
   CHECK(reply.value("output", "").find("128 KiB") != std::string::npos);
