@@ -292,7 +292,8 @@ A receiver runs its command as `command... VERB PAYLOAD` (never through a shell)
 REMAPHORE_SENDER, REMAPHORE_VERB, REMAPHORE_TIME, REMAPHORE_UUID, REMAPHORE_MSG and
 REMAPHORE_DESTMATCH set.
 
-Exit codes: 0 received / sent; 1 nothing before the timeout; 2 usage or config error;
+Exit codes: 0 received / sent; 1 nothing before the timeout (with
+--batch-stop-on-failure: not every peer answered 0); 2 usage or config error;
 3 runtime error (cannot connect, auth refused); 130/143 interrupted (SIGINT/SIGTERM).
 )";
 }
