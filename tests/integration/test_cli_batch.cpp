@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <cctype>
+#include <string_view>
 #include <set>
 #include <sstream>
 #include <string>
@@ -173,7 +174,25 @@ pty_result run_in_pty(std::vector<std::string> args, std::chrono::milliseconds b
   return r;
 }
 
-const std::regex progress_text(R"(\d+/\d+ answered, \d+ failed, \d+\.\ds)");
+// Whether `text` holds a progress line: "<digits>/<digits> answered, <digits> failed, ".
+// (Not std::regex: g++ 12 with the sanitizers warns inside it.)
+bool has_progress_text(std::string_view text) {
+  auto digits_before = [&](std::size_t end) {
+    std::size_t begin = end;
+    while (begin > 0 && std::isdigit(static_cast<unsigned char>(text[begin - 1]))) --begin;
+    return begin;
+  };
+  for (auto at = text.find(" answered, "); at != std::string_view::npos; at = text.find(" answered, ", at + 1)) {
+    const auto total = digits_before(at);
+    if (total == at || total == 0 || text[total - 1] != '/') continue;
+    const auto done = digits_before(total - 1);
+    const auto rest = text.substr(at + 11);
+    const auto failed = rest.find_first_not_of("0123456789");
+    const bool counted = done < total - 1 && failed > 0 && failed != std::string_view::npos;
+    if (counted && rest.substr(failed).starts_with(" failed, ")) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -320,12 +339,14 @@ TEST_CASE("cli: a plain request sums up too, and --sort prints the replies by de
 }
 
 TEST_CASE("cli: on a terminal the progress line is drawn in place, at most ten times a second, and cleared") {
+  REQUIRE(has_progress_text("\r\033[K12/40 answered, 1 failed, 3.2s, batch 2/4"));
+  REQUIRE(!has_progress_text("summary: 4 asked, 3 answered, 1 failed (fleet.n01: exit 3)"));
   fleet f(3, 1, {"fleet.gone"});
   auto r = run_in_pty({"-c", f.requester_config, "-r", "--batch", "2", "--batch-timeout", "1s", "status"}, 30s);
   INFO("terminal output:\n", r.output);
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("\r\033[K") != std::string::npos);
-  CHECK(std::regex_search(r.output, progress_text));
+  CHECK(has_progress_text(r.output));
   CHECK(r.output.find(", batch 2/2") != std::string::npos);
   // Draws (an erase followed by text) within the rate: 10 per second, and the first at once.
   const auto draws = count_of(r.output, "\r\033[K0") + count_of(r.output, "\r\033[K1") +
@@ -337,7 +358,7 @@ TEST_CASE("cli: on a terminal the progress line is drawn in place, at most ten t
   // What stays on the screen: the replies and the log, the summary last, no progress.
   auto screen = screen_of(r.output);
   REQUIRE(!screen.empty());
-  for (const auto& line : screen) CHECK_MESSAGE(!std::regex_search(line, progress_text), line);
+  for (const auto& line : screen) CHECK_MESSAGE(!has_progress_text(line), line);
   CHECK(screen.back().find("summary: 4 asked, 3 answered, 1 failed (fleet.n01: exit 3), 1 silent (fleet.gone)") !=
         std::string::npos);
   for (int i = 0; i < 3; ++i) {
@@ -355,7 +376,7 @@ TEST_CASE("cli: without a terminal the same run writes no progress and no contro
   CHECK(r.err.find('\r') == std::string::npos);
   CHECK(r.err.find('\033') == std::string::npos);
   CHECK(r.out.find('\r') == std::string::npos);
-  CHECK(!std::regex_search(r.err, progress_text));
+  CHECK(!has_progress_text(r.err));
   // Every stderr line is a log record.
   for (const auto& line : lines_of(r.err)) CHECK_MESSAGE(line.rfind("remaphore: ", 0) == 0, line);
 }
