@@ -60,6 +60,7 @@ class receiver {
   void count_drop(const verdict& v);
   void log_accepted(const accepted_message& m, bool retained) const;
   void log_drop_summaries(bool all);
+  void log_totals() const;
   std::string ready_text() const;
 
   nats::client& client_;

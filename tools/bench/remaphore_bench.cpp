@@ -33,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <limits>
 #include <memory>
@@ -64,6 +65,7 @@ struct config {
   std::string subject = "remaphore.bench";
   int timeout_s = 60;
   std::string tls_ca;  // CA file for tls:// and wss:// URLs
+  std::string payload_file;  // publish these bytes instead of --size generated ones
 };
 
 // ---- time and small helpers --------------------------------------------------------
@@ -425,7 +427,8 @@ void usage(FILE* f) {
                "  --subs     subscribers for sub and pubsub, one connection each (default 1, max %d)\n"
                "  --subject  subject (default remaphore.bench)\n"
                "  --timeout  bound on each wait and on the measured phase, seconds (default 60)\n"
-               "  --tls-ca   CA file for tls:// and wss:// URLs\n",
+               "  --tls-ca   CA file for tls:// and wss:// URLs\n"
+               "  --payload  a file whose bytes are the payload of every message (instead of --size)\n",
                max_subs);
 }
 
@@ -448,7 +451,7 @@ config parse_args(int argc, char** argv) {
       {"msgs", required_argument, nullptr, 'n'},    {"size", required_argument, nullptr, 's'},
       {"subs", required_argument, nullptr, 'k'},    {"subject", required_argument, nullptr, 'j'},
       {"timeout", required_argument, nullptr, 't'}, {"help", no_argument, nullptr, 'h'},
-      {"tls-ca", required_argument, nullptr, 'a'},
+      {"tls-ca", required_argument, nullptr, 'a'},  {"payload", required_argument, nullptr, 'p'},
       {nullptr, 0, nullptr, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "h", longopts, nullptr)) != -1) {
@@ -471,6 +474,7 @@ config parse_args(int argc, char** argv) {
       case 'k': c.subs = static_cast<int>(parse_long("--subs", optarg, 1, max_subs)); break;
       case 'j': c.subject = optarg; break;
       case 'a': c.tls_ca = optarg; break;
+      case 'p': c.payload_file = optarg; break;
       case 't': c.timeout_s = static_cast<int>(parse_long("--timeout", optarg, 1, 3600)); break;
       case 'h': usage(stdout); std::exit(exit_ok);
       default: usage(stderr); std::exit(exit_usage);
@@ -492,6 +496,12 @@ int main(int argc, char** argv) {
 
   std::string payload(static_cast<std::size_t>(c.size), '\0');
   for (int i = 0; i < c.size; ++i) payload[static_cast<std::size_t>(i)] = static_cast<char>('a' + i % 26);
+  if (!c.payload_file.empty()) {
+    std::ifstream in(c.payload_file, std::ios::binary);
+    if (!in) fail(exit_usage, "--payload", std::make_error_code(std::errc::no_such_file_or_directory), c.payload_file);
+    payload.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    c.size = static_cast<int>(payload.size());
+  }
 
   try {
     int rc = exit_usage;
