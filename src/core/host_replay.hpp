@@ -55,6 +55,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace remaphore::core {
 
@@ -184,5 +185,27 @@ struct host_replay_opened {
 host_replay_opened open_host_replay(const std::filesystem::path& path, std::chrono::nanoseconds window,
                                     std::size_t capacity = host_replay::default_capacity,
                                     const host_replay::options& opts = {});
+
+// Where the default record may go.
+struct host_replay_dirs {
+  // For a system service (systemd StateDirectory=remaphore); used when writable.
+  std::filesystem::path system_dir = "/var/lib/remaphore";
+  // Otherwise $XDG_RUNTIME_DIR/remaphore, created with mode 0700, for a user's processes.
+  std::optional<std::filesystem::path> runtime_dir;
+  static host_replay_dirs from_environment();
+};
+
+// What the config's `replay_cache` value asks for.
+struct host_replay_location {
+  std::filesystem::path path;  // the record to open; empty when off or when there is none
+  std::string why;             // why there is no place for it (empty when off)
+  bool off() const { return path.empty() && why.empty(); }
+};
+
+// "off": no host-wide record. "": the default place, system_dir/replay when that
+// directory is writable, else runtime_dir/remaphore/replay. Anything else: that path,
+// which must be absolute. Unusable places come back with a reason, never throw.
+host_replay_location resolve_host_replay(std::string_view setting,
+                                         const host_replay_dirs& dirs = host_replay_dirs::from_environment());
 
 }  // namespace remaphore::core

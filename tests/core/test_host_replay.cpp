@@ -480,3 +480,38 @@ TEST_CASE("host replay: an unusable place gives a reason") {
   }
   CHECK_FALSE(fs::exists(dir / "elsewhere"));
 }
+
+TEST_CASE("host replay: resolving replay_cache: off, a path, or the default place") {
+  temp_dir dir;
+  CHECK(core::resolve_host_replay("off").off());
+  CHECK(core::resolve_host_replay("OFF").off());
+  auto given = core::resolve_host_replay("/srv/remaphore/replay");
+  CHECK(given.path == "/srv/remaphore/replay");
+  CHECK(given.why.empty());
+  auto relative = core::resolve_host_replay("state/replay");
+  CHECK(relative.path.empty());
+  CHECK(relative.why.find("absolute") != std::string::npos);
+
+  core::host_replay_dirs service{dir.path, std::nullopt};
+  CHECK(core::resolve_host_replay("", service).path == dir.path / "replay");
+
+  core::host_replay_dirs nowhere{dir / "missing", std::nullopt};
+  auto none = core::resolve_host_replay("", nowhere);
+  CHECK(none.path.empty());
+  CHECK_FALSE(none.off());
+  CHECK(none.why.find((dir / "missing").string()) != std::string::npos);
+  CHECK(none.why.find("XDG_RUNTIME_DIR") != std::string::npos);
+
+  core::host_replay_dirs user{dir / "missing", dir.path};
+  auto runtime = core::resolve_host_replay("", user);
+  CHECK(runtime.path == dir.path / "remaphore" / "replay");
+  struct stat st {};
+  REQUIRE(::stat((dir.path / "remaphore").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+
+  core::host_replay_dirs broken{dir / "missing", dir / "plain"};
+  write_file(dir / "plain", "x");
+  auto unusable = core::resolve_host_replay("", broken);
+  CHECK(unusable.path.empty());
+  CHECK(unusable.why.find((dir / "plain").string()) != std::string::npos);
+}
