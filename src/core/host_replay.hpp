@@ -29,10 +29,11 @@
 //           Deletion shifts the following slots back (no tombstones), so at a load of at
 //           most 1/2 a lookup touches a slot or two and one ring entry.
 //
-// Trust: a header that does not match exactly (magic, version, sizes, file size,
-// checksum, this boot's id) gets the file replaced by a fresh one, written under a
-// temporary name and renamed over it; never repaired in place, because other processes
-// have it mapped and a file shrunk under a mapping faults on access. A writer sets
+// Trust: a file that is not a regular file, is open to other users, or whose header
+// does not match exactly (magic, version, sizes, file size, checksum, this boot's id)
+// is replaced by a fresh one, written under a temporary name and renamed over it;
+// never repaired in place, because other processes have it mapped and a file shrunk
+// under a mapping faults on access (the size is checked before every use). A writer sets
 // `updating` before its first store to the ring or index and clears it after its last:
 // finding it set means a writer died mid-update, and the index is rebuilt from the
 // ring. So is an index that points outside the live ring or has no empty slot. Every
@@ -42,6 +43,13 @@
 // options::lock_wait. The rename that replaces a file unlinks the old one, so a process
 // that locks a file whose link count is 0 reopens the path. flock locks belong to the
 // open file, which fork shares: a child must open its own record.
+//
+// Mode: 0600, or 0660 when the directory is shared by a group (setgid and group-
+// writable, e.g. install -d -m 2770 -g remaphore): then services running as several
+// users share one record, where 0600 would leave all but the creator with only their
+// in-process cache. Never more: whoever can write the record can erase hashes.
+// Creation is atomic: a complete file under a temporary name, then link(2), which
+// fails when another process created one first (theirs is used).
 //
 // Time: std::chrono::steady_clock, which on Linux is CLOCK_MONOTONIC: one clock for all
 // processes on the host (in one time namespace), immune to wall-clock changes, restarted
@@ -118,7 +126,7 @@ class host_replay {
   using clock = std::chrono::steady_clock;
 
   // 64k entries hold ten thousand accepted messages a second for a 6 s window
-  // (allow_skew 3 s); the file is then 3.6 MiB.
+  // (allow_skew 3 s); the file is then 3.5 MiB.
   static constexpr std::size_t default_capacity = 65536;
   static constexpr std::size_t max_capacity = std::size_t{1} << 20;
 
@@ -126,7 +134,7 @@ class host_replay {
     // The longest wait for the lock, which is held for about a microsecond: longer means
     // a process was stopped holding it, and the message should not wait for it.
     std::chrono::milliseconds lock_wait{200};
-    std::filesystem::path boot_id_file = "/proc/sys/kernel/random/boot_id";
+    std::filesystem::path boot_id_file = "/proc/sys/kernel/random/boot_id";  // tests change it
   };
 
   struct result {
