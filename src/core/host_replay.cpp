@@ -122,8 +122,11 @@ struct file_check {
 
 file_check check_header(const record_header& h, std::size_t file_size, const boot_id& boot) {
   if (h.magic != record_magic) return {verdict::corrupt, "not a replay record (wrong magic)"};
-  if (h.version != record_version)
-    return {verdict::corrupt, "of format version " + std::to_string(h.version) + ", not " + std::to_string(record_version)};
+  // A newer remaphore's file is left alone: replacing it would make the two versions
+  // replace each other's file on every message while both run during an upgrade.
+  if (h.version > record_version)
+    return {verdict::unusable, "written by a newer remaphore (format version " + std::to_string(h.version) + ")"};
+  if (h.version != record_version) return {verdict::corrupt, "of old format version " + std::to_string(h.version)};
   if (h.header_size != sizeof(record_header) || h.entry_size != sizeof(record_entry) ||
       h.slot_size != sizeof(std::uint64_t))
     return {verdict::corrupt, "laid out with other sizes"};

@@ -33,7 +33,9 @@
 // does not match exactly (magic, version, sizes, file size, checksum, this boot's id)
 // is replaced by a fresh one, written under a temporary name and renamed over it;
 // never repaired in place, because other processes have it mapped and a file shrunk
-// under a mapping faults on access (the size is checked before every use). A writer sets
+// under a mapping faults on access (the size is checked before every use). A newer
+// format version is left alone and reported unusable, so that two versions running
+// side by side during an upgrade do not replace each other's file. A writer sets
 // `updating` before its first store to the ring or index and clears it after its last:
 // finding it set means a writer died mid-update, and the index is rebuilt from the
 // ring. So is an index that points outside the live ring or has no empty slot. Every

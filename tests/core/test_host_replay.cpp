@@ -279,7 +279,7 @@ TEST_CASE("host replay: a damaged file is detected and rebuilt, never trusted") 
       {"random bytes", random_bytes(sound.size(), 1)},
       {"random bytes, other size", random_bytes(5000, 2)},
       {"wrong magic", with(0, "XMPHRPLY")},
-      {"other version", with(offsetof(core::detail::record_header, version), std::string("\x07\0\0\0", 4))},
+      {"older version", with(offsetof(core::detail::record_header, version), std::string("\0\0\0\0", 4))},
       {"head changed (checksum)", with(offsetof(core::detail::record_header, head), "\x01")},
       {"capacity changed", with(offsetof(core::detail::record_header, capacity), "\x41")},
   };
@@ -295,6 +295,14 @@ TEST_CASE("host replay: a damaged file is detected and rebuilt, never trusted") 
     CHECK(read_file(path).size() == sound.size());
     write_file(path, sound);
   }
+
+  // A newer remaphore's record is not ours to replace: unusable, and left as it is.
+  const auto newer = with(offsetof(core::detail::record_header, version), std::string("\x07\0\0\0", 4));
+  write_file(path, newer);
+  auto opened = core::open_host_replay(path, 1h, 64);
+  CHECK_FALSE(opened.record);
+  CHECK(opened.why.find("newer") != std::string::npos);
+  CHECK(read_file(path) == newer);
 }
 
 TEST_CASE("host replay: a file damaged under an open record is rebuilt without a fault") {
