@@ -44,7 +44,8 @@
 // Locking: flock(2) on the file around each read-modify-write, waiting at most
 // options::lock_wait. The rename that replaces a file unlinks the old one, so a process
 // that locks a file whose link count is 0 reopens the path. flock locks belong to the
-// open file, which fork shares: a child must open its own record.
+// open file, which fork shares: a child must open its own record, and so must each
+// thread that uses one at the same time as another.
 //
 // Mode: 0600, or 0660 when the directory is shared by a group (setgid and group-
 // writable, e.g. install -d -m 2770 -g remaphore): then services running as several
