@@ -11,6 +11,7 @@
 //   replay_record case=new store=host procs=1 calls=1000000 ns_per_call=812
 // For shared, ns_per_call is each process's own time per call, averaged over the
 // processes; wall_ns_per_call is the wall time of the whole run per call made.
+// slowest_us is the longest single call of the host record (of any process).
 //
 // Flow: the record file is created fresh in --dir for each case; shared forks the
 // processes after a pipe closes so they start together, and each reports its elapsed
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdint>
@@ -71,23 +73,35 @@ std::vector<hash> hashes_for(const std::string& name, const config& cfg) {
   return v;
 }
 
-// Nanoseconds for one pass over `hashes`, or -1 when a call failed.
-std::int64_t time_host(const fs::path& path, const std::vector<hash>& hashes, const config& cfg) {
+struct pass_time {
+  std::int64_t total_ns = -1;  // -1: a call failed
+  std::int64_t slowest_ns = 0;  // the longest single call (a lock wait, an eviction burst)
+};
+
+// One pass over `hashes`. The clock read after each call is the next call's `now`, so
+// timing each call costs nothing a receiver would not pay.
+pass_time time_host(const fs::path& path, const std::vector<hash>& hashes, const config& cfg) {
+  pass_time t;
   auto opened = remaphore::core::open_host_replay(path, cfg.window, cfg.capacity);
   if (!opened.record) {
     std::fprintf(stderr, "replay-record-bench: %s\n", opened.why.c_str());
-    return -1;
+    return t;
   }
   auto& record = *opened.record;
   const auto start = clock_type::now();
+  auto now = start;
   for (const auto& h : hashes) {
-    auto r = record.first_accepted(h, clock_type::now());
+    auto r = record.first_accepted(h, now);
+    const auto after = clock_type::now();
     if (!r.first) {
       std::fprintf(stderr, "replay-record-bench: %s\n", r.problem.c_str());
-      return -1;
+      return t;
     }
+    t.slowest_ns = std::max<std::int64_t>(t.slowest_ns, (after - now).count());
+    now = after;
   }
-  return (clock_type::now() - start).count();
+  t.total_ns = (now - start).count();
+  return t;
 }
 
 std::int64_t time_memory(const std::vector<hash>& hashes, const config& cfg) {
@@ -99,9 +113,9 @@ std::int64_t time_memory(const std::vector<hash>& hashes, const config& cfg) {
   return fresh == 0 ? -1 : ns;  // and `fresh` keeps the loop from being optimised away
 }
 
-// Runs a pass in each of cfg.procs processes at once; their elapsed times, or empty.
-std::vector<std::int64_t> time_host_shared(const fs::path& path, const std::vector<hash>& hashes, const config& cfg,
-                                           std::int64_t& wall_ns) {
+// Runs a pass in each of cfg.procs processes at once; their times, or empty.
+std::vector<pass_time> time_host_shared(const fs::path& path, const std::vector<hash>& hashes, const config& cfg,
+                                        std::int64_t& wall_ns) {
   int start[2], results[2];
   if (::pipe(start) != 0 || ::pipe(results) != 0) return {};
   std::vector<pid_t> children;
@@ -112,9 +126,9 @@ std::vector<std::int64_t> time_host_shared(const fs::path& path, const std::vect
       ::close(start[1]);
       char byte;
       if (::read(start[0], &byte, 1) != 0) ::_exit(1);
-      const std::int64_t ns = time_host(path, hashes, cfg);
-      const bool sent = ::write(results[1], &ns, sizeof ns) == static_cast<ssize_t>(sizeof ns);
-      ::_exit(sent && ns >= 0 ? 0 : 1);
+      const auto t = time_host(path, hashes, cfg);
+      const bool sent = ::write(results[1], &t, sizeof t) == static_cast<ssize_t>(sizeof t);
+      ::_exit(sent && t.total_ns >= 0 ? 0 : 1);
     }
     children.push_back(pid);
   }
@@ -122,9 +136,9 @@ std::vector<std::int64_t> time_host_shared(const fs::path& path, const std::vect
   ::close(start[0]);
   ::close(start[1]);  // go
   ::close(results[1]);
-  std::vector<std::int64_t> times;
-  std::int64_t ns;
-  while (::read(results[0], &ns, sizeof ns) == static_cast<ssize_t>(sizeof ns)) times.push_back(ns);
+  std::vector<pass_time> times;
+  pass_time t;
+  while (::read(results[0], &t, sizeof t) == static_cast<ssize_t>(sizeof t)) times.push_back(t);
   wall_ns = (clock_type::now() - began).count();
   ::close(results[0]);
   bool ok = static_cast<int>(children.size()) == cfg.procs;
@@ -138,9 +152,10 @@ std::vector<std::int64_t> time_host_shared(const fs::path& path, const std::vect
 }
 
 void report(const char* name, const char* store, int procs, const config& cfg, double ns_per_call,
-            double wall_ns_per_call = 0) {
+            std::int64_t slowest_ns = -1, double wall_ns_per_call = 0) {
   std::printf("replay_record case=%s store=%s procs=%d calls=%" PRIu64 " capacity=%zu ns_per_call=%.1f", name, store,
               procs, cfg.calls, cfg.capacity, ns_per_call);
+  if (slowest_ns >= 0) std::printf(" slowest_us=%.1f", static_cast<double>(slowest_ns) / 1000);
   if (wall_ns_per_call > 0) std::printf(" wall_ns_per_call=%.1f", wall_ns_per_call);
   std::printf("\n");
   std::fflush(stdout);
@@ -163,16 +178,20 @@ bool run_case(const std::string& name, const config& cfg) {
     fs::remove(path);
     if (times.empty()) return false;
     double sum = 0;
-    for (auto t : times) sum += static_cast<double>(t);
-    report(name.c_str(), "host", cfg.procs, cfg, sum / static_cast<double>(times.size()) / calls,
+    std::int64_t slowest = 0;
+    for (auto t : times) {
+      sum += static_cast<double>(t.total_ns);
+      slowest = std::max(slowest, t.slowest_ns);
+    }
+    report(name.c_str(), "host", cfg.procs, cfg, sum / static_cast<double>(times.size()) / calls, slowest,
            static_cast<double>(wall_ns) / (calls * cfg.procs));
     return true;
   }
-  if (name == "seen" && time_host(path, hashes, cfg) < 0) return false;  // record them first
-  const auto host_ns = time_host(path, hashes, cfg);
+  if (name == "seen" && time_host(path, hashes, cfg).total_ns < 0) return false;  // record them first
+  const auto host = time_host(path, hashes, cfg);
   fs::remove(path);
-  if (host_ns < 0) return false;
-  report(name.c_str(), "host", 1, cfg, static_cast<double>(host_ns) / calls);
+  if (host.total_ns < 0) return false;
+  report(name.c_str(), "host", 1, cfg, static_cast<double>(host.total_ns) / calls, host.slowest_ns);
   return true;
 }
 
