@@ -3,10 +3,11 @@
 #include "core/host_replay.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
+#include <linux/futex.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <bit>
 #include <cctype>
 #include <cerrno>
+#include <climits>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -40,7 +42,8 @@ constexpr int max_open_attempts = 8;
 
 static_assert(std::is_trivially_copyable_v<record_header> && std::is_standard_layout_v<record_header>);
 static_assert(sizeof(record_header) == 128 && offsetof(record_header, checksum) == 72 &&
-              offsetof(record_header, updating) == 80);
+              offsetof(record_header, updating) == 80 && offsetof(record_header, releases) % 4 == 0 &&
+              offsetof(record_header, waiting) % 4 == 0);
 static_assert(sizeof(record_entry) == 40 && alignof(record_entry) == 8);
 
 std::string errno_text(int e) { return std::generic_category().message(e); }
@@ -390,21 +393,57 @@ std::int64_t record_table::first_accepted(const host_replay::hash& h, std::int64
 
 // ---- Files, locks and places ------------------------------------------------------
 
-// flock with a bound. The holder keeps the lock for about a microsecond, so yield
-// first, then sleep in growing steps up to 1 ms. Returns 0, or an errno
-// (EWOULDBLOCK when `wait` passed).
-int lock_within(int fd, std::chrono::milliseconds wait) {
-  auto deadline = host_replay::clock::time_point::max();
-  for (int round = 0;; ++round) {
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+// A word of the mapped header that processes share through atomics (and the futex).
+std::uint32_t* header_word_ptr(const detail::record_file& f, std::size_t offset) {
+  return reinterpret_cast<std::uint32_t*>(f.data() + offset);
+}
+
+// The header's words can be touched only while the mapping lies within the file:
+// checked again here because a waiter does not hold the lock under which the size
+// was last checked.
+bool header_mapped(const detail::record_file& f) {
+  struct stat st {};
+  return f.data() && ::fstat(f.fd(), &st) == 0 && static_cast<std::size_t>(st.st_size) >= sizeof(record_header);
+}
+
+// Sleeps until a holder bumps `releases` from `seen`, or `limit` passes. The futex is
+// process-shared (not FUTEX_PRIVATE): every mapping of the file names the same word.
+// A spurious wake only means one more try.
+void sleep_until_release(std::uint32_t* releases, std::uint32_t seen, std::chrono::nanoseconds limit) {
+  if (!releases) {  // no mapping to sleep on (the first open): poll
+    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(limit, std::chrono::microseconds(100)));
+    return;
+  }
+  const timespec timeout{static_cast<time_t>(limit.count() / 1'000'000'000),
+                         static_cast<long>(limit.count() % 1'000'000'000)};
+  ::syscall(SYS_futex, releases, FUTEX_WAIT, seen, &timeout, nullptr, 0);
+}
+
+void wake_all(std::uint32_t* releases) {
+  ::syscall(SYS_futex, releases, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+}
+
+// flock, waiting at most `wait`: returns 0, or an errno (EWOULDBLOCK when `wait`
+// passed). Before each try that may fail, the waiter notes `releases` and sets
+// `waiting`, so a holder that unlocks after that try sees `waiting` and bumps
+// `releases`, and the sleep returns at once: no wake is lost.
+int lock_within(const detail::record_file& f, std::chrono::milliseconds wait) {
+  if (::flock(f.fd(), LOCK_EX | LOCK_NB) == 0) return 0;
+  if (errno != EWOULDBLOCK && errno != EINTR) return errno;
+  const auto deadline = host_replay::clock::now() + wait;
+  for (;;) {
+    const auto left = deadline - host_replay::clock::now();
+    if (left <= decltype(left)::zero()) return EWOULDBLOCK;
+    std::uint32_t* releases = nullptr;
+    std::uint32_t seen = 0;
+    if (header_mapped(f)) {
+      releases = header_word_ptr(f, offsetof(record_header, releases));
+      seen = std::atomic_ref(*releases).load();
+      std::atomic_ref(*header_word_ptr(f, offsetof(record_header, waiting))).store(1);
+    }
+    if (::flock(f.fd(), LOCK_EX | LOCK_NB) == 0) return 0;
     if (errno != EWOULDBLOCK && errno != EINTR) return errno;
-    const auto now = host_replay::clock::now();
-    if (round == 0) deadline = now + wait;
-    if (now >= deadline) return EWOULDBLOCK;
-    if (round < 50)
-      ::sched_yield();
-    else
-      std::this_thread::sleep_for(std::chrono::microseconds(std::min(10 << std::min(round - 50, 7), 1000)));
+    sleep_until_release(releases, seen, std::min<std::chrono::nanoseconds>(left, std::chrono::milliseconds(1)));
   }
 }
 
@@ -556,7 +595,7 @@ host_replay::result host_replay::first_accepted(const hash& h, clock::time_point
   table.expire_oldest(to_ns(now));
   r.first = from_ns(table.first_accepted(h, to_ns(now)));
   table.finish();
-  unlock();
+  unlock_and_wake();
   return r;
 }
 
@@ -626,7 +665,7 @@ std::string host_replay::replace(bool path_exists) {
 }
 
 std::string host_replay::lock() {
-  const int e = lock_within(file_.fd(), options_.lock_wait);
+  const int e = lock_within(file_, options_.lock_wait);
   if (e == 0) return {};
   if (e == EWOULDBLOCK)
     return "replay record " + path_.string() + " stayed locked by another process for " +
@@ -636,6 +675,18 @@ std::string host_replay::lock() {
 
 void host_replay::unlock() {
   if (file_.is_open()) ::flock(file_.fd(), LOCK_UN);
+}
+
+// Unlocks a file whose mapping was checked under this lock, and wakes whoever sleeps
+// waiting for it. Clearing `waiting` first: a waiter that loses the next race sets it
+// again before it sleeps.
+void host_replay::unlock_and_wake() {
+  ::flock(file_.fd(), LOCK_UN);
+  std::atomic_ref waiting(*header_word_ptr(file_, offsetof(record_header, waiting)));
+  if (waiting.load() == 0 || waiting.exchange(0) == 0) return;
+  auto* releases = header_word_ptr(file_, offsetof(record_header, releases));
+  std::atomic_ref(*releases).fetch_add(1);
+  wake_all(releases);
 }
 
 // Under the lock right after opening: a process that asks for a longer window than the
@@ -657,12 +708,13 @@ host_replay_opened open_host_replay(const std::filesystem::path& path, std::chro
   host_replay record(path, window, capacity, *boot, opts);
   record_header header;
   auto why = record.acquire(header, r.rebuilt);
-  if (why.empty()) record.widen_window(header);
-  record.unlock();
   if (!why.empty()) {
+    record.unlock();
     r.why = std::move(why);
     return r;
   }
+  record.widen_window(header);
+  record.unlock_and_wake();
   r.record = std::move(record);
   return r;
 }

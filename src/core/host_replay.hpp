@@ -20,7 +20,7 @@
 // File layout (native byte order and sizes: the file never leaves the host):
 //   header  128 bytes (detail::record_header): magic, format version, the sizes below,
 //           this boot's id, the window, head and tail sequence numbers, a checksum of
-//           all of that, then the `updating` mark.
+//           all of that, then the `updating` mark and the words waiters sleep on.
 //   ring    N = capacity entries {SHA-256, first acceptance in ns of CLOCK_MONOTONIC},
 //           in the order they were added: entry s (head <= s < tail) is at s % N. When
 //           the ring is full the entry at head, the oldest, goes first.
@@ -42,7 +42,13 @@
 // loop is bounded by the ring or index size, whatever the bytes say.
 //
 // Locking: flock(2) on the file around each read-modify-write, waiting at most
-// options::lock_wait. The rename that replaces a file unlinks the old one, so a process
+// options::lock_wait. A process that finds the lock taken sleeps on a futex in the
+// header (`releases`, shared by every mapping of the file) and the holder, seeing
+// `waiting`, wakes it as it unlocks: woken at once like a blocking flock, yet bounded.
+// (Polling with LOCK_NB alone starves: a sleeping poller keeps missing the moments the
+// lock is free; four busy processes on two cores left one waiting over 200 ms.) A
+// futex wait is capped at 1 ms, so a wake that never comes costs little. The rename
+// that replaces a file unlinks the old one, so a process
 // that locks a file whose link count is 0 reopens the path. flock locks belong to the
 // open file, which fork shares: a child must open its own record, and so must each
 // thread that uses one at the same time as another.
@@ -87,8 +93,11 @@ struct record_header {
   std::uint64_t head;                // sequence number of the oldest entry
   std::uint64_t tail;                // sequence number the next entry gets
   std::uint64_t checksum;            // of every byte above
+  // Below the checksum: words that change without a header write.
   std::uint32_t updating;            // nonzero while a writer is mid-update
-  std::array<std::uint8_t, 44> reserved;
+  std::uint32_t releases;            // a futex: bumped when the lock is released to a waiter
+  std::uint32_t waiting;             // nonzero while a process sleeps on `releases`
+  std::array<std::uint8_t, 36> reserved;
 };
 
 struct record_entry {
@@ -170,6 +179,7 @@ class host_replay {
   std::string open_locked();
   std::string lock();
   void unlock();
+  void unlock_and_wake();
   std::string replace(bool path_exists);
   void widen_window(detail::record_header& header);
 
