@@ -59,8 +59,8 @@ host_replay::clock::time_point from_ns(std::int64_t ns) {
 
 // More than `window` after `first`, for any int64 values (a damaged entry may hold any).
 bool expired(std::int64_t first_ns, std::int64_t now_ns, std::int64_t window_ns) {
-  return now_ns > first_ns &&
-         static_cast<std::uint64_t>(now_ns) - static_cast<std::uint64_t>(first_ns) > static_cast<std::uint64_t>(window_ns);
+  const auto age = static_cast<std::uint64_t>(now_ns) - static_cast<std::uint64_t>(first_ns);
+  return now_ns > first_ns && age > static_cast<std::uint64_t>(window_ns);
 }
 
 // ---- Layout and header ------------------------------------------------------------
@@ -177,7 +177,7 @@ std::uint32_t slot_tag(std::uint64_t slot) { return static_cast<std::uint32_t>(s
 std::size_t slot_pos(std::uint64_t slot) { return static_cast<std::size_t>(slot & 0xffffffffU) - 1; }
 
 // The ring and index of a mapped file whose header has been checked, under the lock.
-// Reads and writes go through memcpy: the bytes are shared with other processes and
+// Ring and index go through memcpy: the bytes are shared with other processes and
 // carry no C++ objects. The header is a copy, written back by finish(); the first
 // store to the ring or index sets `updating` in the file, finish() clears it.
 class record_table {

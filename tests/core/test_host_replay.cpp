@@ -62,7 +62,9 @@ host_replay::hash hash_of(std::uint64_t i, bool same_home = false) {
   return h;
 }
 
-host_replay::clock::time_point at(std::chrono::nanoseconds since) { return host_replay::clock::time_point(1000s + since); }
+host_replay::clock::time_point at(std::chrono::nanoseconds since) {
+  return host_replay::clock::time_point(1000s + since);
+}
 
 host_replay open_ok(const fs::path& path, std::chrono::nanoseconds window = 10s,
                     std::size_t capacity = host_replay::default_capacity, const host_replay::options& opts = {}) {
