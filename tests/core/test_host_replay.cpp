@@ -378,7 +378,7 @@ TEST_CASE("host replay: processes writing at once keep one consistent record") {
   std::vector<pid_t> children;
   for (int p = 0; p < processes; ++p) {
     pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
+    if (pid < 0) break;  // checked below, once the children already started are let go
     if (pid == 0) {
       // A child: no doctest here; report through the exit status and a result file.
       ::close(start[1]);
@@ -406,6 +406,7 @@ TEST_CASE("host replay: processes writing at once keep one consistent record") {
   ::close(start[0]);
   ::close(start[1]);
   for (auto pid : children) CHECK(wait_child(pid, 60s) == 0);
+  REQUIRE(children.size() == processes);
 
   std::map<std::uint64_t, std::int64_t> agreed;
   bool consistent = true;
