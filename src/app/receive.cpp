@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "app/connect.hpp"
+#include "app/host_record.hpp"
 #include "app/modes.hpp"
 #include "core/receiver.hpp"
 #include "log/log.hpp"
@@ -50,6 +51,8 @@ boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::
   ro.destmatch_env = !cli.no_dest_filter;
   ro.subject_root = cfg.subject;
   ro.replier = cfg.effective_default_identity();
+  auto record = open_host_record(cfg);
+  if (record) o.host_record = &*record;
   co_return co_await run_connected(cli, cfg, until, [&](nats::client& c) -> boost::asio::awaitable<int> {
     core::output_echo echo(c.executor(), STDOUT_FILENO);
     ro.echo = &echo;

@@ -1,6 +1,7 @@
 #include "core/pipeline.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "protocol/pattern.hpp"
 
@@ -53,7 +54,7 @@ bool within_skew(std::int64_t send_time_ns, std::int64_t now_ns, std::chrono::na
 // send_time may be up to allow_skew ahead of or behind our clock. allow_skew can be
 // as large as a Go duration goes; doubling that must saturate, not wrap to a
 // negative window that forgets every hash at once.
-static std::chrono::nanoseconds replay_window(std::chrono::nanoseconds allow_skew) {
+std::chrono::nanoseconds replay_window(std::chrono::nanoseconds allow_skew) {
   constexpr auto max = std::chrono::nanoseconds::max();
   return allow_skew > max / 2 ? max : allow_skew * 2;
 }
@@ -121,6 +122,20 @@ static accepted_message accept(const protocol::envelope_text& env, const protoco
   return m;
 }
 
+void pipeline::use_host_record(host_replay* record, replay_cache::clock::time_point subscribed_at) {
+  host_ = record;
+  subscribed_at_ = subscribed_at;
+}
+
+std::optional<std::string> pipeline::take_host_problem() { return std::exchange(host_problem_, std::nullopt); }
+
+bool pipeline::first_on_host_before_us(const std::array<std::uint8_t, 32>& hash,
+                                       replay_cache::clock::time_point now) {
+  auto r = host_->first_accepted(hash, now);
+  if (!r.problem.empty()) host_problem_ = r.problem;
+  return r.first && *r.first < subscribed_at_;
+}
+
 verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cache::clock::time_point mono,
                           std::chrono::nanoseconds retained_for) {
   verdict v;
@@ -149,6 +164,7 @@ verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cac
   auto hash = protocol::message_hash(wire);
   if (mono == replay_cache::clock::time_point{}) mono = replay_cache::clock::now();
   if (!replay_.insert(hash, mono)) return drop(drop_reason::replay);
+  if (host_ && retained_for.count() == 0 && first_on_host_before_us(hash, mono)) return drop(drop_reason::replay);
 
   ++accepted_;
   std::string matched = filters_.exact_destination ? *filters_.exact_destination

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/host_replay.hpp"
 #include "core/replay_cache.hpp"
 #include "protocol/config.hpp"
 #include "protocol/envelope.hpp"
@@ -93,11 +94,19 @@ class pipeline {
   verdict process(std::string_view wire, std::int64_t now_ns, replay_cache::clock::time_point mono = {},
                   std::chrono::nanoseconds retained_for = std::chrono::nanoseconds(0));
 
+  // Stage 6 also asks the host-wide record: a live message the host first accepted
+  // before `subscribed_at` cannot be a fresh delivery to this receiver. (Retained
+  // signals are asked for on purpose and skip it.) Null: this process's cache only.
+  void use_host_record(host_replay* record, replay_cache::clock::time_point subscribed_at);
+  // Why the host record could not be used for a message since the last call, if so.
+  std::optional<std::string> take_host_problem();
+
   std::uint64_t dropped(drop_reason r) const { return counters_[static_cast<std::size_t>(r)]; }
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t signature_checks() const { return signature_checks_; }
 
  private:
+  bool first_on_host_before_us(const std::array<std::uint8_t, 32>& hash, replay_cache::clock::time_point now);
   std::optional<drop_reason> cheap_checks(const protocol::envelope_text& env, std::int64_t now_ns,
                                           std::chrono::nanoseconds retained_for, const protocol::peer*& peer);
 
@@ -106,11 +115,17 @@ class pipeline {
   std::optional<std::string> uuid_hex_;    // filters_.uuid as the envelope writes it
   std::optional<std::string> sender_b58_;  // filters_.sender as the envelope writes it
   peer_index peers_;
+  host_replay* host_ = nullptr;
+  replay_cache::clock::time_point subscribed_at_{};
+  std::optional<std::string> host_problem_;
   replay_cache replay_;
   std::array<std::uint64_t, static_cast<std::size_t>(drop_reason::count_)> counters_{};
   std::uint64_t accepted_ = 0;
   std::uint64_t signature_checks_ = 0;
 };
+
+// How long a message's hash must be remembered: twice allow_skew, saturating.
+std::chrono::nanoseconds replay_window(std::chrono::nanoseconds allow_skew);
 
 // True when |now - send_time| <= allow_skew, without overflow for any input.
 bool within_skew(std::int64_t send_time_ns, std::int64_t now_ns, std::chrono::nanoseconds allow_skew);

@@ -4,6 +4,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <utility>
 
 #include "core/retained.hpp"
 #include "log/log.hpp"
@@ -62,6 +63,8 @@ awaitable<outcome> receiver::run() {
 
 // Live first, so that nothing falls between the two; then what was retained.
 awaitable<bool> receiver::subscribe() {
+  // Taken before the SUB goes out: whatever it delivers live arrives after this.
+  pipeline_.use_host_record(opts_.host_record, replay_cache::clock::now());
   live_ = client_.subscribe(protocol::subjects::live(cfg_.subject, opts_.subject));
   if (auto ec = co_await client_.flush(flush_timeout)) {
     log::error("cannot subscribe: " + ec.message());
@@ -114,6 +117,7 @@ awaitable<outcome> receiver::read(nats::subscription_ptr sub, std::chrono::nanos
 awaitable<std::optional<outcome>> receiver::on_message(const nats::message& m, std::chrono::nanoseconds retained_for) {
   if (finished_) co_return std::nullopt;
   auto v = pipeline_.process(m.payload, protocol::now_unix_ns(), {}, retained_for);
+  if (auto problem = pipeline_.take_host_problem()) warn_host_problem(*problem);
   if (!v.message) {
     count_drop(v);
     co_return std::nullopt;
@@ -202,6 +206,12 @@ void receiver::log_drop_summaries(bool all) {
   auto now = drop_summary::clock::now();
   for (auto& l : all ? suspicious_drops_.take_all(now) : suspicious_drops_.take_due(now)) log::warn(describe(l));
   for (auto& l : all ? routine_drops_.take_all(now) : routine_drops_.take_due(now)) log::debug(describe(l));
+}
+
+// Once: a record that stays unusable would otherwise say so for every message.
+void receiver::warn_host_problem(const std::string& problem) {
+  if (std::exchange(host_problem_warned_, true)) return log::debug("host-wide replay record: " + problem);
+  log::warn("host-wide replay record: " + problem + " (this process's own replay cache still applies)");
 }
 
 void receiver::log_totals() const {

@@ -37,6 +37,7 @@ struct receiver_options {
   std::optional<std::chrono::steady_clock::time_point> deadline;  // -t
   output_echo* echo = nullptr;  // the commands' output on our stdout, written out by run()
   std::function<void()> on_ready;  // called once subscribed (e.g. to tell systemd)
+  host_replay* host_record = nullptr;  // the host-wide replay record, if any
 };
 
 class receiver {
@@ -61,6 +62,7 @@ class receiver {
   void log_accepted(const accepted_message& m, bool retained) const;
   void log_drop_summaries(bool all);
   void log_totals() const;
+  void warn_host_problem(const std::string& problem);
   std::string ready_text() const;
 
   nats::client& client_;
@@ -70,6 +72,7 @@ class receiver {
   pipeline pipeline_;
   receive_policy policy_;
   bool finished_ = false;
+  bool host_problem_warned_ = false;
 
   nats::subscription_ptr live_, retained_;
   std::deque<accepted_message> queue_;

@@ -194,7 +194,7 @@ TEST_CASE("host replay: a hash expires after the window, and the longest window 
   CHECK(first(brief, 2, at(31s)) == at(31s));
 }
 
-TEST_CASE("host replay: capacity bounds the file; the oldest entries go first") {
+TEST_CASE("host replay: capacity bounds the file, the oldest entries go first") {
   temp_dir dir;
   auto path = dir / "replay";
   auto r = open_ok(path, 1h, 4);

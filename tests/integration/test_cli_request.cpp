@@ -277,7 +277,7 @@ TEST_CASE("cli: a reply that is not bound to the request is named once per respo
   qc.peers = {peer_line("node.go", go)};
   auto q_cfg = dir.write("q.conf", qc.text());
   // A responder as the Go tool answers: a reply with a random uuid, twice.
-  auto request = spawn({"-c", q_cfg, "-r", "-t", "3s"});
+  auto request = spawn({"-c", q_cfg, "-r", "-t", "6s"});
   run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
     nats::options o;
     o.servers = {server.url()};
@@ -286,7 +286,7 @@ TEST_CASE("cli: a reply that is not bound to the request is named once per respo
     auto sub = c.subscribe("remaphore.all");
     REQUIRE(!co_await c.flush(5s));
     nats::message m;
-    REQUIRE(!co_await c.next_msg(sub, m, 10s));
+    REQUIRE(!co_await c.next_msg(sub, m, 20s));
     auto reply_subject = "remaphore." + protocol::hex_encode(protocol::message_hash(m.payload));
     for (int i = 0; i < 2; ++i) {
       auto f = signal_fields("0,unbound", false);
