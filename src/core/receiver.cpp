@@ -123,6 +123,7 @@ awaitable<std::optional<outcome>> receiver::on_message(const nats::message& m, s
     co_return std::nullopt;
   }
   auto& msg = *v.message;
+  if (opts_.on_accepted) opts_.on_accepted(msg);
   auto act = policy_.on_accepted(msg, queue_.size());
   log_accepted(msg, retained_for.count() > 0);
   switch (act) {
