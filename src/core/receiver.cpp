@@ -57,7 +57,7 @@ awaitable<outcome> receiver::run() {
   log_totals();
   if (opts_.echo) opts_.echo->flush();
   // The last reply must leave before the connection is closed.
-  if (result == outcome::done) co_await client_.flush(flush_timeout);
+  if (result == outcome::done && responder_.replies_sent() > 0) co_await client_.flush(flush_timeout);
   co_return result;
 }
 
