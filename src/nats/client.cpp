@@ -13,8 +13,8 @@
 #include <sstream>
 #include <variant>
 
-#include "nats/error.hpp"
-#include "nats/nkeys.hpp"
+#include "nats/proto/error.hpp"
+#include "nats/proto/nkeys.hpp"
 
 namespace remaphore::nats {
 namespace asio = boost::asio;

@@ -25,8 +25,8 @@
 #include <system_error>
 #include <vector>
 
-#include "nats/handshake.hpp"
-#include "nats/parser.hpp"
+#include "nats/proto/handshake.hpp"
+#include "nats/proto/parser.hpp"
 #include "nats/transport.hpp"
 
 namespace remaphore::nats {

@@ -3,7 +3,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 namespace remaphore::nats::js {
 namespace asio = boost::asio;

@@ -14,7 +14,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 namespace remaphore::nats {
 namespace asio = boost::asio;

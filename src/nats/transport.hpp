@@ -9,7 +9,7 @@
 #include <string>
 #include <system_error>
 
-#include "nats/handshake.hpp"
+#include "nats/proto/handshake.hpp"
 
 namespace remaphore::nats {
 

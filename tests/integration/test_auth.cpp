@@ -7,7 +7,7 @@
 
 #include "nats/client.hpp"
 #include "nats/error.hpp"
-#include "nats/nkeys.hpp"
+#include "nats/proto/nkeys.hpp"
 #include "support/coro.hpp"
 #include "support/jwt.hpp"
 #include "support/nats_server.hpp"

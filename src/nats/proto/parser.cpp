@@ -10,12 +10,12 @@
 // Nothing is remembered between calls: an incomplete frame is re-read from its
 // start next time. Control lines are short, and a payload is only located (not
 // scanned) once its line is parsed, so re-reading costs little.
-#include "nats/parser.hpp"
+#include "nats/proto/parser.hpp"
 
 #include <array>
 #include <limits>
 
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 namespace remaphore::nats {
 namespace {

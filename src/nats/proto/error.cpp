@@ -1,4 +1,4 @@
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "nats/handshake.hpp"
+#include "nats/proto/handshake.hpp"
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 namespace remaphore::nats {
 namespace {
