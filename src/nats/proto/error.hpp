@@ -32,6 +32,8 @@ enum class errc {
   no_responders,         // a request found no subscriber (status 503)
   lame_duck,             // the server announced it is shutting down
   subscription_closed,   // unsubscribed, or reached its auto-unsubscribe count
+  write_timeout,         // a write did not complete within its bound (server or network stuck)
+  client_cert_required,  // the server wants a client certificate (mutual TLS) and we have none
 };
 
 const std::error_category& category();
