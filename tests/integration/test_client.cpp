@@ -82,7 +82,7 @@ TEST_CASE("client: request/reply, no responders, auto-unsubscribe") {
     client requester(ioc.get_executor(), opts_for({server.url()}));
     REQUIRE_FALSE(co_await responder.connect());
     REQUIRE_FALSE(co_await requester.connect());
-    auto svc = responder.subscribe("svc.echo", {}, 2);
+    auto svc = responder.subscribe("svc.echo", 2);
     REQUIRE_FALSE(co_await responder.flush(2s));
     asio::co_spawn(ioc, [&]() -> awaitable<void> {
       message m;
@@ -113,7 +113,7 @@ TEST_CASE("client: a listener that never speaks fails with a timeout within the 
     auto took = std::chrono::steady_clock::now() - start;
     CHECK(ec == errc::connect_timeout);
     CHECK(took < 3s);
-    CHECK(c.error_text().find("no answer") != std::string::npos);
+    CHECK(c.last_error().text().find("no answer") != std::string::npos);
   });
 }
 
@@ -123,7 +123,7 @@ TEST_CASE("client: nothing listening is a clear error") {
     client c(ioc.get_executor(), opts_for({"nats://127.0.0.1:" + std::to_string(port)}));
     auto ec = co_await c.connect();
     CHECK(ec);
-    CHECK(c.error_text().find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+    CHECK(c.last_error().text().find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
   });
 }
 

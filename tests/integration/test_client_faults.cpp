@@ -38,7 +38,7 @@ struct script {
   bool close_after_greeting;      // hang up once the greeting is out
   std::string answer_to_connect;  // sent after the CONNECT+PING lines arrive
   std::error_code expected;       // what connect() must return (0 = success)
-  const char* text;               // must appear in error_text() ("" = anything)
+  const char* text;               // must appear in last_error().text() ("" = anything)
 };
 
 awaitable<void> serve_once(asio::ip::tcp::acceptor& acceptor, const script& s) {
@@ -86,9 +86,9 @@ TEST_CASE("client faults: each step of the handshake failing gives a clean error
           asio::co_spawn(ioc, serve_once(acceptor, s), asio::detached);
           client c(ioc.get_executor(), o);
           auto ec = co_await c.connect();
-          INFO(c.error_text());
+          INFO(c.last_error().text());
           CHECK(ec == s.expected);
-          CHECK(c.error_text().find(s.text) != std::string::npos);
+          CHECK(c.last_error().text().find(s.text) != std::string::npos);
           co_await c.close();
           acceptor.close();
         },
