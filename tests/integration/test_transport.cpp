@@ -114,6 +114,44 @@ TEST_CASE("transport: mutual TLS required: refused without a client certificate,
   });
 }
 
+TEST_CASE("transport: mutual TLS refused for want of a client certificate says so") {
+  temp_dir dir;
+  auto certs = make_certs(dir);
+  nats_server server(tls_block(certs, true));
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    auto o = opts("tls://127.0.0.1:" + std::to_string(server.port()));
+    o.tls.ca_file = certs.ca;
+    o.allow_reconnect = false;
+    client c(ioc.get_executor(), o);
+    auto ec = co_await c.connect();
+    INFO(c.last_error().text());
+    CHECK(ec == errc::client_cert_required);
+    CHECK(c.last_error().text().find("requires a client certificate") != std::string::npos);
+    co_await c.close();
+  });
+}
+
+TEST_CASE("transport: tls_first against a server that does not expect it says so") {
+  temp_dir dir;
+  auto certs = make_certs(dir);
+  nats_server with_tls(tls_block(certs, false));
+  nats_server plain;
+  for (int port : {with_tls.port(), plain.port()}) {
+    CAPTURE(port);
+    run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+      auto o = opts("tls://127.0.0.1:" + std::to_string(port));
+      o.tls.ca_file = certs.ca;
+      o.tls.first = true;
+      client c(ioc.get_executor(), o);
+      auto ec = co_await c.connect();
+      INFO(c.last_error().text());
+      CHECK(ec == errc::tls_failed);
+      CHECK(c.last_error().text().find("does not expect TLS first") != std::string::npos);
+      co_await c.close();
+    });
+  }
+}
+
 TEST_CASE("transport: ws:// and wss:// to nats-server's websocket listener") {
   temp_dir dir;
   auto certs = make_certs(dir);
