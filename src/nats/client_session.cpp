@@ -149,7 +149,8 @@ std::error_code client::impl::handle(const event& ev) {
       // An error the connection survives is an event of its own; one that ends the
       // connection is the reason the disconnected event carries.
       if (is_soft_error(ev.text)) {
-        emit(conn_event_kind::server_error, make_error_code(errc::server_error), current_server(), std::string(ev.text));
+        emit(conn_event_kind::server_error, make_error_code(errc::server_error), current_server(),
+             std::string(ev.text));
         break;
       }
       return session_failed(is_auth_error(ev.text) ? errc::auth_failed : errc::server_error, std::string(ev.text));

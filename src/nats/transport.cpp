@@ -72,8 +72,9 @@ diagnostic tls_failure(SSL* ssl, const boost::system::error_code& bec, const tls
     return make_diagnostic(errc::client_cert_required, {},
                            "TLS: " + make_error_code(errc::client_cert_required).message() + " (" + openssl + ")");
   if (is_plain_text_answer(bec)) {
-    std::string why = opts.first ? "the server answered in plain text: it does not expect TLS first (turn tls_first off)"
-                                 : "the server answered in plain text: it does not offer TLS on this port";
+    std::string why = opts.first
+                          ? "the server answered in plain text: it does not expect TLS first (turn tls_first off)"
+                          : "the server answered in plain text: it does not offer TLS on this port";
     return make_diagnostic(errc::tls_failed, {}, "TLS: " + why + " (" + openssl + ")");
   }
   if (ssl) {
@@ -94,7 +95,8 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_options& opts, diagnost
   else
     ctx->set_default_verify_paths(bec);
   if (bec) {
-    failure = make_diagnostic(errc::tls_failed, {}, "TLS: cannot load CA file '" + opts.ca_file + "': " + bec.message());
+    failure =
+        make_diagnostic(errc::tls_failed, {}, "TLS: cannot load CA file '" + opts.ca_file + "': " + bec.message());
     return nullptr;
   }
   if (opts.cert_file.empty()) {

@@ -146,7 +146,8 @@ class scripted_server {
       in.append(buf, got);
       for (auto pos = in.find("PING\r\n"); pos != std::string::npos; pos = in.find("PING\r\n")) {
         in.erase(0, pos + 6);
-        co_await asio::async_write(*sock, asio::buffer(std::string("PONG\r\n")), asio::redirect_error(use_awaitable, ec));
+        co_await asio::async_write(*sock, asio::buffer(std::string("PONG\r\n")),
+                                   asio::redirect_error(use_awaitable, ec));
       }
       if (in.size() > 5) in.erase(0, in.size() - 5);  // a PING split across reads keeps its start
     }

@@ -116,7 +116,8 @@ nats::options client_options(const config& c, const std::string& name) {
 }
 
 awaitable<void> connect_or_fail(nats::client& c, const config& cfg) {
-  if (auto ec = co_await c.connect()) fail(exit_runtime, "connect to " + cfg.url + " failed", ec, c.last_error().text());
+  if (auto ec = co_await c.connect())
+    fail(exit_runtime, "connect to " + cfg.url + " failed", ec, c.last_error().text());
 }
 
 // Runs the coroutine `body()` on `ioc` until it returns. The clients it creates must
@@ -209,7 +210,8 @@ awaitable<pub_result> publish_all(const config& c, nats::client& nc, const std::
                                               : nc.publish(c.subject, payload);
     if (ec) fail(exit_runtime, "publish", ec, nc.last_error().text());
   }
-  if (auto ec = co_await nc.flush(std::chrono::seconds(c.timeout_s))) fail(exit_runtime, "flush", ec, nc.last_error().text());
+  if (auto ec = co_await nc.flush(std::chrono::seconds(c.timeout_s)))
+    fail(exit_runtime, "flush", ec, nc.last_error().text());
   r.end_ns = now_ns();
   co_return r;
 }

@@ -45,6 +45,7 @@ auth_material auth_from_creds_text(std::string_view text, std::string_view origi
   auto c = parse_creds(text, ec);
   nkey key;
   if (!ec) key = decode_seed(c.seed, ec);
+  // bad_creds or bad_seed, whichever part of the file is wrong
   if (ec) return file_error(ec, "credentials file '" + std::string(origin) + "': " + ec.message());
   auth_material m;
   m.credentials.jwt = c.jwt;
@@ -55,7 +56,7 @@ auth_material auth_from_creds_text(std::string_view text, std::string_view origi
 auth_material auth_from_seed_text(std::string_view text, std::string_view origin) {
   std::error_code ec;
   auto key = decode_seed(text, ec);
-  if (ec) return file_error(make_error_code(errc::bad_seed), "nkey seed file '" + std::string(origin) + "': " + ec.message());
+  if (ec) return file_error(errc::bad_seed, "nkey seed file '" + std::string(origin) + "': " + ec.message());
   auth_material m;
   m.credentials.nkey_public = key.public_key();
   sign_with(m, key);
@@ -73,12 +74,12 @@ auth_material load_auth(const auth_options& opts, const server_url& url) {
   std::string text, why;
   if (!opts.creds_file.empty()) {
     if (!read_text_file(opts.creds_file, text, why))
-      return file_error(make_error_code(errc::bad_creds), "cannot read credentials file '" + opts.creds_file + "': " + why);
+      return file_error(errc::bad_creds, "cannot read credentials file '" + opts.creds_file + "': " + why);
     m = auth_from_creds_text(text, opts.creds_file);
     sodium_memzero(text.data(), text.size());  // the seed is in there
   } else if (!opts.nkey_seed_file.empty()) {
     if (!read_text_file(opts.nkey_seed_file, text, why))
-      return file_error(make_error_code(errc::bad_seed), "cannot read nkey seed file '" + opts.nkey_seed_file + "': " + why);
+      return file_error(errc::bad_seed, "cannot read nkey seed file '" + opts.nkey_seed_file + "': " + why);
     m = auth_from_seed_text(text, opts.nkey_seed_file);
     sodium_memzero(text.data(), text.size());
   }
