@@ -53,7 +53,7 @@ boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::
   ro.replier = cfg.effective_default_identity();
   auto record = open_host_record(cfg);
   if (record) o.host_record = &*record;
-  co_return co_await run_connected(cli, cfg, until, [&](nats::client& c) -> boost::asio::awaitable<int> {
+  co_return co_await run_connected(cli, cfg, {until, true}, [&](nats::client& c) -> boost::asio::awaitable<int> {
     core::output_echo echo(c.executor(), STDOUT_FILENO);
     ro.echo = &echo;
     o.echo = &echo;

@@ -36,7 +36,7 @@ boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::
   if (!wire) co_return exit_usage;
   if (!until && !cli.no_timeout) until = std::chrono::steady_clock::now() + default_request_timeout;
   core::request_options o{cli.subject, until, cli.json};
-  co_return co_await run_connected(cli, cfg, until, [&](nats::client& c) -> boost::asio::awaitable<int> {
+  co_return co_await run_connected(cli, cfg, {until}, [&](nats::client& c) -> boost::asio::awaitable<int> {
     core::requester r(c, cfg, suspected, *wire, o, write_stdout);
     co_return exit_code_of(co_await r.run());
   });
