@@ -8,7 +8,7 @@ if ! command -v lintian >/dev/null; then
 fi
 [[ -s $1 ]] || { echo "SKIP: no package was built (see package_build)"; exit 77; }
 deb=$(cat "$1")
-out=$(lintian --no-tag-display-limit "$deb" 2>&1) || true
+out=$(lintian --tag-display-limit 0 "$deb" 2>&1) || true
 echo "$out"
 if grep -q '^E: ' <<<"$out"; then
 	echo "FAIL: lintian reports errors"
