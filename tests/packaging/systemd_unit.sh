@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # remaphore-listen@.service as `cmake --install` installs it, checked by systemd's
 # own tools: `systemd-analyze verify` on an instance whose listener file is the
-# shipped example (the unit, its command, its man page), and `systemd-analyze
-# security` for the exposure the hardening leaves.
+# shipped example (the unit, its command, its man page), `systemd-analyze
+# security` for the exposure the hardening leaves, and systemd-sysusers creating
+# the unit's user and group from the installed sysusers.d file.
 # Usage: systemd_unit.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1
@@ -52,4 +53,19 @@ if ! awk -v l="$level" 'BEGIN { exit !(l < 2.0) }'; then
 	echo "FAIL: exposure $level is 2.0 or more:"
 	grep '✗' <<<"$security"
 	exit 1
+fi
+
+# The user and group the unit runs as, from the installed sysusers.d file, in an
+# empty root of its own.
+if command -v systemd-sysusers >/dev/null; then
+	mkdir -p "$stage/sysroot/etc"
+	: >"$stage/sysroot/etc/passwd"
+	: >"$stage/sysroot/etc/group"
+	systemd-sysusers --root="$stage/sysroot" "$(find "$stage" -path '*/sysusers.d/remaphore.conf')" >/dev/null 2>&1
+	grep -q '^remaphore:x:[0-9]*:[0-9]*:[^:]*:/var/lib/remaphore:/usr/sbin/nologin$' "$stage/sysroot/etc/passwd" ||
+		{ echo "FAIL: systemd-sysusers made no remaphore user: $(cat "$stage/sysroot/etc/passwd")"; exit 1; }
+	grep -q '^remaphore:x:' "$stage/sysroot/etc/group" || { echo "FAIL: systemd-sysusers made no remaphore group"; exit 1; }
+	echo "systemd-sysusers: creates the remaphore user and group"
+else
+	echo "note: systemd-sysusers is absent: the sysusers.d file is not checked"
 fi
