@@ -4,6 +4,7 @@
 #include "app/connect.hpp"
 #include "app/host_record.hpp"
 #include "app/modes.hpp"
+#include "app/sd_notify.hpp"
 #include "core/receiver.hpp"
 #include "log/log.hpp"
 
@@ -35,6 +36,8 @@ std::optional<core::filters> filters_of(const cli_options& cli, const protocol::
 }  // namespace
 
 boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg, deadline until) {
+  // Before connecting: the resolver's thread must not read the environment meanwhile.
+  const auto systemd = systemd_notifier::from_environment();
   auto f = filters_of(cli, cfg);
   if (!f) co_return exit_usage;
   core::receiver_options o;
@@ -46,6 +49,8 @@ boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::
   o.subject = cli.subject;
   o.since = cli.since;
   o.deadline = until;
+  // A Type=notify unit is started once the subscription is in place.
+  o.on_ready = [&systemd] { systemd.notify("READY=1"); };
   core::responder_options ro;
   ro.command = cli.rest;
   ro.destmatch_env = !cli.no_dest_filter;
