@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "check.hpp"
-#include "nats/parser.hpp"
+#include "nats/proto/parser.hpp"
 
 using namespace remaphore::nats;
 

@@ -16,8 +16,8 @@
 #include <system_error>
 
 #include "log/log.hpp"
-#include "nats/handshake.hpp"
-#include "nats/nkeys.hpp"
+#include "nats/proto/handshake.hpp"
+#include "nats/proto/nkeys.hpp"
 
 namespace remaphore::app {
 namespace {

@@ -12,7 +12,16 @@
 
 namespace remaphore::app {
 
-nats::options nats_options(const cli_options& cli, const protocol::config& cfg);
+// How a mode connects: -t's deadline; whether it lives long (a receiver, whose
+// reconnects are spread out); whether connecting is retried until the deadline
+// (--connect-retry or the config's connect_retry, filled in by run_connected).
+struct connect_plan {
+  std::optional<std::chrono::steady_clock::time_point> until;
+  bool long_lived = false;
+  bool retry = false;
+};
+
+nats::options nats_options(const cli_options& cli, const protocol::config& cfg, const connect_plan& plan);
 
 // Connects, or logs why not and returns false.
 boost::asio::awaitable<bool> connect_or_log(nats::client& c, const protocol::config& cfg);
@@ -20,8 +29,7 @@ boost::asio::awaitable<bool> connect_or_log(nats::client& c, const protocol::con
 // Connects within the deadline (-t), runs `work` on the connection until it ends or
 // a signal arrives (128 + N), and closes. Exit 3 when no connection was made.
 using connected_work = std::function<boost::asio::awaitable<int>(nats::client&)>;
-boost::asio::awaitable<int> run_connected(const cli_options& cli, const protocol::config& cfg,
-                                          std::optional<std::chrono::steady_clock::time_point> until,
+boost::asio::awaitable<int> run_connected(const cli_options& cli, const protocol::config& cfg, connect_plan plan,
                                           connected_work work);
 
 }  // namespace remaphore::app

@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include "app/connect.hpp"
+#include "app/host_record.hpp"
 #include "app/modes.hpp"
+#include "app/sd_notify.hpp"
 #include "core/receiver.hpp"
 #include "log/log.hpp"
 
@@ -34,6 +36,8 @@ std::optional<core::filters> filters_of(const cli_options& cli, const protocol::
 }  // namespace
 
 boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg, deadline until) {
+  // Before connecting: the resolver's thread must not read the environment meanwhile.
+  const auto systemd = systemd_notifier::from_environment();
   auto f = filters_of(cli, cfg);
   if (!f) co_return exit_usage;
   core::receiver_options o;
@@ -45,12 +49,16 @@ boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::
   o.subject = cli.subject;
   o.since = cli.since;
   o.deadline = until;
+  // A Type=notify unit is started once the subscription is in place.
+  o.on_ready = [&systemd] { systemd.notify("READY=1"); };
   core::responder_options ro;
   ro.command = cli.rest;
   ro.destmatch_env = !cli.no_dest_filter;
   ro.subject_root = cfg.subject;
   ro.replier = cfg.effective_default_identity();
-  co_return co_await run_connected(cli, cfg, until, [&](nats::client& c) -> boost::asio::awaitable<int> {
+  auto record = open_host_record(cfg);
+  if (record) o.host_record = &*record;
+  co_return co_await run_connected(cli, cfg, {until, true}, [&](nats::client& c) -> boost::asio::awaitable<int> {
     core::output_echo echo(c.executor(), STDOUT_FILENO);
     ro.echo = &echo;
     o.echo = &echo;

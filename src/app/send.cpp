@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg, deadline until) {
   auto wire = build_message(cli, cfg, false);
   if (!wire) co_return exit_usage;
-  co_return co_await run_connected(cli, cfg, until, [&](nats::client& c) -> boost::asio::awaitable<int> {
+  co_return co_await run_connected(cli, cfg, {until}, [&](nats::client& c) -> boost::asio::awaitable<int> {
     if (cli.retain) {
       // Stored first: if JetStream cannot keep it, nothing was sent and we say so.
       auto r = co_await core::retain_signal(c, cfg, cli.subject, *wire);

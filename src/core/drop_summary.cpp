@@ -4,7 +4,7 @@
 
 namespace remaphore::core {
 
-void drop_summary::add(std::string_view reason, clock::time_point) {
+void drop_summary::add(std::string_view reason) {
   auto it = reasons_.find(reason);
   if (it == reasons_.end()) it = reasons_.emplace(std::string(reason), state{}).first;
   ++it->second.pending;

@@ -28,7 +28,7 @@ class drop_summary {
 
   explicit drop_summary(clock::duration period = std::chrono::seconds(1)) : period_(period) {}
 
-  void add(std::string_view reason, clock::time_point now);
+  void add(std::string_view reason);
   // Lines whose period has passed, in reason order; they count as reported.
   std::vector<line> take_due(clock::time_point now);
   // Every reason with unreported drops, due or not (when the receiver ends).

@@ -13,8 +13,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "core/host_replay.hpp"
 #include "core/replay_cache.hpp"
 #include "protocol/config.hpp"
 #include "protocol/envelope.hpp"
@@ -38,6 +40,8 @@ const char* to_string(drop_reason r);
 // Drops that every receiver of a busy subject sees all the time (a message for other
 // nodes, another uuid or verb): not a sign that anything is wrong.
 bool is_routine(drop_reason r);
+// The reason as a log line says it, with the decode error for a malformed message.
+std::string_view describe_drop(drop_reason r, protocol::decode_error e);
 
 struct filters {
   // Destination: by default the config's destination is matched against the
@@ -65,28 +69,63 @@ struct verdict {
   protocol::decode_error decode = protocol::decode_error::ok;  // with malformed
 };
 
+// Peers by the base58 text of their key: a message's sender is looked up without
+// decoding it (base58 text and key bytes correspond one to one).
+class peer_index {
+ public:
+  explicit peer_index(const protocol::config& cfg);
+  const protocol::peer* find(std::string_view key_b58) const;
+
+ private:
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, const protocol::peer*, text_hash, std::equal_to<>> by_text_;
+};
+
 class pipeline {
  public:
   pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity = 100000);
 
   // `retained_for` > 0 for a message delivered from the retained-signal stream: its
-  // send time may then lie up to that much further in the past.
-  verdict process(std::string_view wire, std::int64_t now_ns,
-                  replay_cache::clock::time_point mono = replay_cache::clock::now(),
+  // send time may then lie up to that much further in the past. `mono` is the replay
+  // cache's clock (read only when a message gets that far when left default).
+  verdict process(std::string_view wire, std::int64_t now_ns, replay_cache::clock::time_point mono = {},
                   std::chrono::nanoseconds retained_for = std::chrono::nanoseconds(0));
+
+  // Stage 6 also asks the host-wide record: a live message the host first accepted
+  // before `subscribed_at` cannot be a fresh delivery to this receiver. (Retained
+  // signals are asked for on purpose and skip it.) Null: this process's cache only.
+  void use_host_record(host_replay* record, replay_cache::clock::time_point subscribed_at);
+  // Why the host record could not be used for a message since the last call, if so.
+  std::optional<std::string> take_host_problem();
 
   std::uint64_t dropped(drop_reason r) const { return counters_[static_cast<std::size_t>(r)]; }
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t signature_checks() const { return signature_checks_; }
 
  private:
+  bool first_on_host_before_us(const std::array<std::uint8_t, 32>& hash, replay_cache::clock::time_point now);
+  std::optional<drop_reason> cheap_checks(const protocol::envelope_text& env, std::int64_t now_ns,
+                                          std::chrono::nanoseconds retained_for, const protocol::peer*& peer);
+
   const protocol::config& cfg_;
   filters filters_;
+  std::optional<std::string> uuid_hex_;    // filters_.uuid as the envelope writes it
+  std::optional<std::string> sender_b58_;  // filters_.sender as the envelope writes it
+  peer_index peers_;
+  host_replay* host_ = nullptr;
+  replay_cache::clock::time_point subscribed_at_{};
+  std::optional<std::string> host_problem_;
   replay_cache replay_;
   std::array<std::uint64_t, static_cast<std::size_t>(drop_reason::count_)> counters_{};
   std::uint64_t accepted_ = 0;
   std::uint64_t signature_checks_ = 0;
 };
+
+// How long a message's hash must be remembered: twice allow_skew, saturating.
+std::chrono::nanoseconds replay_window(std::chrono::nanoseconds allow_skew);
 
 // True when |now - send_time| <= allow_skew, without overflow for any input.
 bool within_skew(std::int64_t send_time_ns, std::int64_t now_ns, std::chrono::nanoseconds allow_skew);

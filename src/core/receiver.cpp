@@ -4,6 +4,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <utility>
 
 #include "core/retained.hpp"
 #include "log/log.hpp"
@@ -53,14 +54,17 @@ awaitable<outcome> receiver::run() {
                      wait_deadline() || report_drops() || write_echo());
   auto result = std::visit([](outcome o) { return o; }, r);
   log_drop_summaries(true);
+  log_totals();
   if (opts_.echo) opts_.echo->flush();
   // The last reply must leave before the connection is closed.
-  if (result == outcome::done) co_await client_.flush(flush_timeout);
+  if (result == outcome::done && responder_.replies_sent() > 0) co_await client_.flush(flush_timeout);
   co_return result;
 }
 
 // Live first, so that nothing falls between the two; then what was retained.
 awaitable<bool> receiver::subscribe() {
+  // Taken before the SUB goes out: whatever it delivers live arrives after this.
+  pipeline_.use_host_record(opts_.host_record, replay_cache::clock::now());
   live_ = client_.subscribe(protocol::subjects::live(cfg_.subject, opts_.subject));
   if (auto ec = co_await client_.flush(flush_timeout)) {
     log::error("cannot subscribe: " + ec.message());
@@ -112,12 +116,14 @@ awaitable<outcome> receiver::read(nats::subscription_ptr sub, std::chrono::nanos
 
 awaitable<std::optional<outcome>> receiver::on_message(const nats::message& m, std::chrono::nanoseconds retained_for) {
   if (finished_) co_return std::nullopt;
-  auto v = pipeline_.process(m.payload, protocol::now_unix_ns(), replay_cache::clock::now(), retained_for);
+  auto v = pipeline_.process(m.payload, protocol::now_unix_ns(), {}, retained_for);
+  if (auto problem = pipeline_.take_host_problem()) warn_host_problem(*problem);
   if (!v.message) {
     count_drop(v);
     co_return std::nullopt;
   }
   auto& msg = *v.message;
+  if (opts_.on_accepted) opts_.on_accepted(msg);
   auto act = policy_.on_accepted(msg, queue_.size());
   log_accepted(msg, retained_for.count() > 0);
   switch (act) {
@@ -128,7 +134,7 @@ awaitable<std::optional<outcome>> receiver::on_message(const nats::message& m, s
       queue_wake_.cancel();
       break;
     case action::queue_full:
-      suspicious_drops_.add("command queue full", drop_summary::clock::now());
+      suspicious_drops_.add("command queue full");
       drops_wake_.cancel();
       break;
     case action::finish:
@@ -167,10 +173,9 @@ awaitable<outcome> receiver::wait_deadline() {
 }
 
 void receiver::count_drop(const verdict& v) {
-  std::string why = to_string(v.reason);
-  if (v.reason == drop_reason::malformed) why += std::string(" (") + protocol::to_string(v.decode) + ")";
-  log::debug("dropped a message: " + why);
-  (is_routine(v.reason) ? routine_drops_ : suspicious_drops_).add(why, drop_summary::clock::now());
+  std::string_view why = describe_drop(v.reason, v.decode);
+  if (log::enabled(log::level::debug)) log::debug("dropped a message: " + std::string(why));
+  (is_routine(v.reason) ? routine_drops_ : suspicious_drops_).add(why);
   drops_wake_.cancel();
 }
 
@@ -202,6 +207,23 @@ void receiver::log_drop_summaries(bool all) {
   auto now = drop_summary::clock::now();
   for (auto& l : all ? suspicious_drops_.take_all(now) : suspicious_drops_.take_due(now)) log::warn(describe(l));
   for (auto& l : all ? routine_drops_.take_all(now) : routine_drops_.take_due(now)) log::debug(describe(l));
+}
+
+// Once: a record that stays unusable would otherwise say so for every message.
+void receiver::warn_host_problem(const std::string& problem) {
+  if (std::exchange(host_problem_warned_, true)) return log::debug("host-wide replay record: " + problem);
+  log::warn("host-wide replay record: " + problem + " (this process's own replay cache still applies)");
+}
+
+void receiver::log_totals() const {
+  std::uint64_t dropped = 0;
+  for (std::size_t r = 0; r < static_cast<std::size_t>(drop_reason::count_); ++r)
+    dropped += pipeline_.dropped(static_cast<drop_reason>(r));
+  log::write(log::level::info, "received " + group_thousands(pipeline_.accepted() + dropped) + " messages, " +
+                                   group_thousands(pipeline_.accepted()) + " passed every check, " +
+                                   group_thousands(dropped) + " dropped",
+             {{"passed", static_cast<std::int64_t>(pipeline_.accepted())},
+              {"dropped", static_cast<std::int64_t>(dropped)}});
 }
 
 void receiver::log_accepted(const accepted_message& m, bool retained) const {

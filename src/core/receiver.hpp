@@ -37,6 +37,8 @@ struct receiver_options {
   std::optional<std::chrono::steady_clock::time_point> deadline;  // -t
   output_echo* echo = nullptr;  // the commands' output on our stdout, written out by run()
   std::function<void()> on_ready;  // called once subscribed (e.g. to tell systemd)
+  std::function<void(const accepted_message&)> on_accepted;  // each message that passed every check
+  host_replay* host_record = nullptr;  // the host-wide replay record, if any
 };
 
 class receiver {
@@ -60,6 +62,8 @@ class receiver {
   void count_drop(const verdict& v);
   void log_accepted(const accepted_message& m, bool retained) const;
   void log_drop_summaries(bool all);
+  void log_totals() const;
+  void warn_host_problem(const std::string& problem);
   std::string ready_text() const;
 
   nats::client& client_;
@@ -69,6 +73,7 @@ class receiver {
   pipeline pipeline_;
   receive_policy policy_;
   bool finished_ = false;
+  bool host_problem_warned_ = false;
 
   nats::subscription_ptr live_, retained_;
   std::deque<accepted_message> queue_;

@@ -97,6 +97,7 @@ void responder::answer(const accepted_message& m, const std::string& payload) {
     log::error("cannot send the reply: " + ec.message());
     return;
   }
+  ++replies_sent_;
   log::write(log::level::info, "reply sent",
              {{"event", std::string_view("reply")},
               {"to", std::string_view(m.peer ? m.peer->destination : std::string())},

@@ -49,6 +49,7 @@ class responder {
   responder(nats::client& c, responder_options o) : client_(c), opts_(std::move(o)) {}
 
   bool has_command() const { return !opts_.command.empty(); }
+  std::uint64_t replies_sent() const { return replies_sent_; }
   // Runs the command for m (if any) and answers m if it asked for a reply.
   boost::asio::awaitable<void> handle(const accepted_message& m);
 
@@ -58,6 +59,7 @@ class responder {
 
   nats::client& client_;
   responder_options opts_;
+  std::uint64_t replies_sent_ = 0;
 };
 
 }  // namespace remaphore::core

@@ -20,11 +20,16 @@ asio::awaitable<retained_result> retain_signal(nats::client& c, const protocol::
   protocol::decode(wire, env);
   nats::js::stream_config sc{protocol::subjects::stream_name(cfg.subject),
                              {protocol::subjects::retained_all(cfg.subject)}, cfg.retain_max_age, 1};
-  r.ec = co_await nats::js::ensure_stream(c, sc, r.why, api_timeout);
-  if (r.ec) co_return r;
+  if (auto d = co_await nats::js::ensure_stream(c, sc, api_timeout); d.error) {
+    r.ec = d.error;
+    r.why = d.reason;
+    co_return r;
+  }
   auto subject = protocol::subjects::retained(cfg.subject, s, protocol::hex_encode(env.uuid.data(), env.uuid.size()),
                                               env.sender.to_base58());
-  r.ec = co_await nats::js::publish(c, subject, std::string(wire), r.why, api_timeout);
+  auto d = co_await nats::js::publish(c, subject, std::string(wire), api_timeout);
+  r.ec = d.error;
+  r.why = d.reason;
   co_return r;
 }
 
@@ -42,7 +47,9 @@ asio::awaitable<retained_result> follow_retained(nats::client& c, const protocol
   auto start = std::chrono::system_clock::now() -
                std::chrono::duration_cast<std::chrono::system_clock::duration>(since + cfg.allow_skew);
   auto stream = protocol::subjects::stream_name(cfg.subject);
-  r.ec = co_await nats::js::create_push_consumer(c, stream, filter, r.sub->subject(), start, r.why, api_timeout);
+  auto d = co_await nats::js::create_push_consumer(c, stream, filter, r.sub->subject(), start, api_timeout);
+  r.ec = d.error;
+  r.why = d.reason;
   if (r.ec == nats::errc::server_error && r.why.find("stream not found") != std::string::npos) {
     r.no_stream = true;
     r.ec.clear();

@@ -3,7 +3,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 namespace remaphore::nats::js {
 namespace asio = boost::asio;
@@ -11,30 +11,25 @@ using asio::awaitable;
 
 namespace {
 
-// One API call: request, then map the JSON answer's "error" to text.
-awaitable<std::error_code> call(client& c, const std::string& subject, const std::string& body,
-                                nlohmann::json& answer, std::string& why, std::chrono::nanoseconds timeout) {
+diagnostic failure(std::error_code ec, std::string why) { return make_diagnostic(ec, {}, std::move(why)); }
+
+// One API call: request, then the JSON answer, whose "error" becomes the reason.
+awaitable<diagnostic> call(client& c, const std::string& subject, const std::string& body, nlohmann::json& answer,
+                           std::chrono::nanoseconds timeout) {
   message reply;
   auto ec = co_await c.request(subject, body, reply, timeout);
-  if (ec == errc::no_responders) {
-    why = "JetStream is not enabled on the server (no answer on " + subject + ")";
-    co_return ec;
-  }
-  if (ec) {
-    why = subject + ": " + ec.message();
-    co_return ec;
-  }
+  if (ec == errc::no_responders)
+    co_return failure(ec, "JetStream is not enabled on the server (no answer on " + subject + ")");
+  if (ec) co_return failure(ec, subject + ": " + ec.message());
   answer = nlohmann::json::parse(reply.payload, nullptr, false);
-  if (answer.is_discarded() || !answer.is_object()) {
-    why = subject + ": the answer is not JSON";
-    co_return make_error_code(errc::server_error);
-  }
-  if (auto it = answer.find("error"); it != answer.end() && it->is_object()) {
-    why = it->value("description", std::string("unknown JetStream error"));
-    co_return make_error_code(errc::server_error);
-  }
-  co_return std::error_code{};
+  if (answer.is_discarded() || !answer.is_object())
+    co_return failure(errc::server_error, subject + ": the answer is not JSON");
+  if (auto it = answer.find("error"); it != answer.end() && it->is_object())
+    co_return failure(errc::server_error, it->value("description", std::string("unknown JetStream error")));
+  co_return diagnostic{};
 }
+
+// The out-parameter form of a call.
 
 }  // namespace
 
@@ -54,8 +49,7 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-awaitable<std::error_code> ensure_stream(client& c, const stream_config& cfg, std::string& why,
-                                         std::chrono::nanoseconds timeout) {
+awaitable<diagnostic> ensure_stream(client& c, const stream_config& cfg, std::chrono::nanoseconds timeout) {
   nlohmann::json body = {
       {"name", cfg.name},
       {"subjects", cfg.subjects},
@@ -68,41 +62,31 @@ awaitable<std::error_code> ensure_stream(client& c, const stream_config& cfg, st
       {"allow_direct", true},
   };
   nlohmann::json answer;
-  auto ec = co_await call(c, "$JS.API.STREAM.CREATE." + cfg.name, body.dump(), answer, why, timeout);
-  if (ec == errc::server_error) {
+  auto created = co_await call(c, "$JS.API.STREAM.CREATE." + cfg.name, body.dump(), answer, timeout);
+  if (created.error == errc::server_error) {
     // Another host created it first, perhaps with another max_age: use it as it is.
     nlohmann::json info;
-    std::string info_why;
-    if (!co_await call(c, "$JS.API.STREAM.INFO." + cfg.name, "", info, info_why, timeout)) co_return std::error_code{};
+    if (!co_await call(c, "$JS.API.STREAM.INFO." + cfg.name, "", info, timeout)) co_return diagnostic{};
   }
-  co_return ec;
+  co_return created;
 }
 
-awaitable<std::error_code> publish(client& c, const std::string& subject, const std::string& payload,
-                                   std::string& why, std::chrono::nanoseconds timeout) {
+awaitable<diagnostic> publish(client& c, const std::string& subject, const std::string& payload,
+                              std::chrono::nanoseconds timeout) {
   message reply;
   auto ec = co_await c.request(subject, payload, reply, timeout);
-  if (ec == errc::no_responders) {
-    why = "no stream holds " + subject;
-    co_return ec;
-  }
-  if (ec) {
-    why = "no acknowledgement from JetStream: " + ec.message();
-    co_return ec;
-  }
+  if (ec == errc::no_responders) co_return failure(ec, "no stream holds " + subject);
+  if (ec) co_return failure(ec, "no acknowledgement from JetStream: " + ec.message());
   auto ack = nlohmann::json::parse(reply.payload, nullptr, false);
-  if (ack.is_discarded() || !ack.is_object() || ack.contains("error") || !ack.contains("seq")) {
-    why = "JetStream did not store the message: " + reply.payload;
-    co_return make_error_code(errc::server_error);
-  }
-  co_return std::error_code{};
+  if (ack.is_discarded() || !ack.is_object() || ack.contains("error") || !ack.contains("seq"))
+    co_return failure(errc::server_error, "JetStream did not store the message: " + reply.payload);
+  co_return diagnostic{};
 }
 
-awaitable<std::error_code> create_push_consumer(client& c, const std::string& stream,
-                                                const std::string& filter_subject,
-                                                const std::string& deliver_subject,
-                                                std::chrono::system_clock::time_point start, std::string& why,
-                                                std::chrono::nanoseconds timeout) {
+awaitable<diagnostic> create_push_consumer(client& c, const std::string& stream, const std::string& filter_subject,
+                                           const std::string& deliver_subject,
+                                           std::chrono::system_clock::time_point start,
+                                           std::chrono::nanoseconds timeout) {
   nlohmann::json body = {
       {"stream_name", stream},
       {"config",
@@ -118,7 +102,7 @@ awaitable<std::error_code> create_push_consumer(client& c, const std::string& st
        }},
   };
   nlohmann::json answer;
-  co_return co_await call(c, "$JS.API.CONSUMER.CREATE." + stream, body.dump(), answer, why, timeout);
+  co_return co_await call(c, "$JS.API.CONSUMER.CREATE." + stream, body.dump(), answer, timeout);
 }
 
 }  // namespace remaphore::nats::js

@@ -1,5 +1,6 @@
 // The few JetStream API calls remaphore needs, as requests over core NATS
-// ($JS.API.*, JSON in and out). Errors from the API keep its description text.
+// ($JS.API.*, JSON in and out). Each returns a diagnostic: the error, and the API's
+// own description (or ours) as the reason.
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "nats/client.hpp"
+#include "nats/proto/diagnostic.hpp"
 
 namespace remaphore::nats::js {
 
@@ -18,23 +20,23 @@ struct stream_config {
   std::int64_t max_msgs_per_subject = 1;
 };
 
-// Creates the stream, or accepts an existing one of that name. `why` gets the API's
-// words on failure ("JetStream not enabled" when nobody answers the API).
-boost::asio::awaitable<std::error_code> ensure_stream(client& c, const stream_config& cfg, std::string& why,
-                                                      std::chrono::nanoseconds timeout);
+// Creates the stream, or accepts an existing one of that name. The reason says
+// "JetStream is not enabled" when nobody answers the API.
+boost::asio::awaitable<diagnostic> ensure_stream(client& c, const stream_config& cfg,
+                                                 std::chrono::nanoseconds timeout);
 
 // Publishes and waits for the stream's acknowledgement.
-boost::asio::awaitable<std::error_code> publish(client& c, const std::string& subject, const std::string& payload,
-                                                std::string& why, std::chrono::nanoseconds timeout);
+boost::asio::awaitable<diagnostic> publish(client& c, const std::string& subject, const std::string& payload,
+                                           std::chrono::nanoseconds timeout);
 
 // An ephemeral push consumer that delivers to `deliver_subject` every stored message
 // on `filter_subject` stored at or after `start` (no acks; removed by the server
 // after a minute of inactivity).
-boost::asio::awaitable<std::error_code> create_push_consumer(client& c, const std::string& stream,
-                                                             const std::string& filter_subject,
-                                                             const std::string& deliver_subject,
-                                                             std::chrono::system_clock::time_point start,
-                                                             std::string& why, std::chrono::nanoseconds timeout);
+boost::asio::awaitable<diagnostic> create_push_consumer(client& c, const std::string& stream,
+                                                        const std::string& filter_subject,
+                                                        const std::string& deliver_subject,
+                                                        std::chrono::system_clock::time_point start,
+                                                        std::chrono::nanoseconds timeout);
 
 // RFC 3339 in UTC with nanoseconds, as the JetStream API writes times.
 std::string rfc3339(std::chrono::system_clock::time_point t);

@@ -3,6 +3,7 @@
 // the hash of the wire bytes, and a second spelling would be a second hash.
 #include "protocol/envelope.hpp"
 
+#include <array>
 #include <chrono>
 #include <limits>
 
@@ -11,14 +12,39 @@
 namespace remaphore::protocol {
 namespace {
 
-// base58 of 64 bytes is at most 88 characters; checking the length first keeps the
-// quadratic base58 decoder away from long hostile fields.
+// base58 of 64 bytes is at most 88 characters, of 32 bytes at most 44; checking the
+// length first keeps the quadratic base58 decoder away from long hostile fields.
 constexpr std::size_t max_signature_b58 = 88;
+constexpr std::size_t max_key_b58 = 44;
 
 int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;  // upper case is not canonical
+}
+
+// Non-empty, not too long, only characters of the base58 alphabet. The byte length
+// it decodes to is checked when it is decoded.
+// A table, not comparisons: receivers run this on every message they see.
+constexpr auto base58_alphabet_table = [] {
+  std::array<bool, 256> t{};
+  for (char c : std::string_view("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"))
+    t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool plausible_base58(std::string_view text, std::size_t max) {
+  if (text.empty() || text.size() > max) return false;
+  bool all = true;
+  for (char c : text) all &= base58_alphabet_table[static_cast<unsigned char>(c)];
+  return all;
+}
+
+bool canonical_uuid_hex(std::string_view text) {
+  if (text.size() % 2 != 0 || text.size() > uuid_size * 2) return false;
+  for (char c : text)
+    if (hex_digit_value(c) < 0) return false;
+  return true;
 }
 
 // Go writes the time with strconv.FormatInt(t, 16): "-" and the magnitude for negative
@@ -104,34 +130,56 @@ const char* to_string(decode_error e) {
   return "unknown decode error";
 }
 
-decode_error decode(std::string_view wire, envelope_view& out) {
+decode_error split(std::string_view wire, envelope_text& out) {
   std::string_view rest = wire;
-  std::string_view sender, sig, destination, time, uuid, verb, flag;
-  if (!next_field(rest, sender) || !next_field(rest, sig)) return decode_error::too_few_fields;
-  const std::string_view signed_part = rest;
-  if (!next_field(rest, destination) || !next_field(rest, time) || !next_field(rest, uuid) ||
-      !next_field(rest, verb) || !next_field(rest, flag))
+  std::string_view time, flag;
+  if (!next_field(rest, out.sender) || !next_field(rest, out.signature)) return decode_error::too_few_fields;
+  out.signed_part = rest;
+  if (!next_field(rest, out.destination) || !next_field(rest, time) || !next_field(rest, out.uuid_hex) ||
+      !next_field(rest, out.verb) || !next_field(rest, flag))
     return decode_error::too_few_fields;
-
-  const auto key = parse_public_key(sender);
-  if (!key) return decode_error::bad_sender_key;
-  out.sender = *key;
-
-  if (sig.size() > max_signature_b58) return decode_error::bad_signature;
-  const auto sig_bytes = base58_decode(sig);
-  if (!sig_bytes || sig_bytes->size() != out.sig.size()) return decode_error::bad_signature;
-  std::copy(sig_bytes->begin(), sig_bytes->end(), out.sig.begin());
-
+  if (!plausible_base58(out.sender, max_key_b58)) return decode_error::bad_sender_key;
+  if (!plausible_base58(out.signature, max_signature_b58)) return decode_error::bad_signature;
   if (!parse_time(time, out.send_time_ns)) return decode_error::bad_time;
-  if (!parse_uuid(uuid, out.uuid)) return decode_error::bad_uuid;
-  if (verb.empty()) return decode_error::empty_verb;
+  if (!canonical_uuid_hex(out.uuid_hex)) return decode_error::bad_uuid;
+  if (out.verb.empty()) return decode_error::empty_verb;
   if (flag != "Q" && flag != "_") return decode_error::bad_flag;
-
-  out.destination = destination;
-  out.verb = verb;
   out.request = flag == "Q";
   out.payload = rest;
-  out.signed_part = signed_part;
+  return decode_error::ok;
+}
+
+std::optional<signature> decode_signature(std::string_view b58) {
+  if (b58.size() > max_signature_b58) return std::nullopt;
+  const auto bytes = base58_decode(b58);
+  if (!bytes || bytes->size() != signature{}.size()) return std::nullopt;
+  signature sig;
+  std::copy(bytes->begin(), bytes->end(), sig.begin());
+  return sig;
+}
+
+std::vector<std::uint8_t> decode_uuid_hex(std::string_view hex) {
+  std::vector<std::uint8_t> out;
+  parse_uuid(hex, out);
+  return out;
+}
+
+decode_error decode(std::string_view wire, envelope_view& out) {
+  envelope_text t;
+  if (auto e = split(wire, t); e != decode_error::ok) return e;
+  const auto key = parse_public_key(t.sender);
+  if (!key) return decode_error::bad_sender_key;
+  const auto sig = decode_signature(t.signature);
+  if (!sig) return decode_error::bad_signature;
+  out.sender = *key;
+  out.sig = *sig;
+  out.destination = t.destination;
+  out.send_time_ns = t.send_time_ns;
+  parse_uuid(t.uuid_hex, out.uuid);
+  out.verb = t.verb;
+  out.request = t.request;
+  out.payload = t.payload;
+  out.signed_part = t.signed_part;
   return decode_error::ok;
 }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,27 @@ struct envelope_view {
 };
 
 decode_error decode(std::string_view wire, envelope_view& out);
+
+// The fields of an envelope as text, split and checked for syntax without decoding the
+// key, the signature or the uuid: what a receiver needs to drop a message that is not
+// for it, at a fraction of decode()'s cost. Views into `wire`.
+struct envelope_text {
+  std::string_view sender;     // base58, alphabet and length checked
+  std::string_view signature;  // base58, alphabet and length checked
+  std::string_view destination;
+  std::int64_t send_time_ns = 0;
+  std::string_view uuid_hex;   // canonical lowercase hex of 0..12 bytes
+  std::string_view verb;
+  bool request = false;
+  std::string_view payload;
+  std::string_view signed_part;
+};
+
+// The same acceptance as decode(), but for the byte lengths of the key and signature,
+// which only decoding can check (decode_key and decode_signature below).
+decode_error split(std::string_view wire, envelope_text& out);
+std::optional<signature> decode_signature(std::string_view b58);
+std::vector<std::uint8_t> decode_uuid_hex(std::string_view hex);  // hex checked by split()
 
 // Checks the signature over signed_part. Nothing from a message may be trusted
 // before this returns true.

@@ -115,7 +115,10 @@ TEST_CASE("runner: cancelling ends a command that ignores SIGTERM, while the eve
   std::ifstream in(pidfile);
   pid_t child = 0;
   REQUIRE(static_cast<bool>(in >> child));
-  CHECK_FALSE(alive(child));  // the command's child is gone too
+  // The command's child is gone too (SIGKILL takes a moment to be acted on).
+  auto end = std::chrono::steady_clock::now() + 2s;
+  while (alive(child) && std::chrono::steady_clock::now() < end) ::usleep(5000);
+  CHECK_FALSE(alive(child));
   ::unlink(pidfile.c_str());
   ::rmdir(path);
 }

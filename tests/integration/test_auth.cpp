@@ -7,7 +7,7 @@
 
 #include "nats/client.hpp"
 #include "nats/error.hpp"
-#include "nats/nkeys.hpp"
+#include "nats/proto/nkeys.hpp"
 #include "support/coro.hpp"
 #include "support/jwt.hpp"
 #include "support/nats_server.hpp"
@@ -49,7 +49,7 @@ outcome try_connect(const options& o) {
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     client c(ioc.get_executor(), o);
     out.ec = co_await c.connect();
-    out.error_text = c.error_text();
+    out.error_text = c.last_error().reason;
     if (!out.ec) {
       auto sub = c.subscribe("auth.check");
       if (!co_await c.flush(2s) && !c.publish("auth.check", "ping")) {
@@ -79,12 +79,12 @@ void check_refused(const options& o) {
 TEST_CASE("auth: token in the options, token in the URL, wrong token refused") {
   nats_server server(R"(authorization { token: "s3cret" })");
   auto o = opts_for(server.url());
-  o.token = "s3cret";
+  o.auth.token = "s3cret";
   check_works(o);
 
   check_works(opts_for(url_with(server, "s3cret")));
 
-  o.token = "wrong";
+  o.auth.token = "wrong";
   check_refused(o);
   check_refused(opts_for(server.url()));  // no token at all
 }
@@ -92,13 +92,13 @@ TEST_CASE("auth: token in the options, token in the URL, wrong token refused") {
 TEST_CASE("auth: user/password in the options and in the URL, wrong password refused") {
   nats_server server("authorization { user: a, password: b }");
   auto o = opts_for(server.url());
-  o.user = "a";
-  o.password = "b";
+  o.auth.user = "a";
+  o.auth.password = "b";
   check_works(o);
 
   check_works(opts_for(url_with(server, "a:b")));
 
-  o.password = "c";
+  o.auth.password = "c";
   check_refused(o);
   check_refused(opts_for(url_with(server, "a:c")));
 }
@@ -108,10 +108,10 @@ TEST_CASE("auth: nkey seed file signs the server's nonce, another key is refused
   nats_server server("authorization { users = [ { nkey: " + user.public_key() + " } ] }");
   temp_dir files;
   auto o = opts_for(server.url());
-  o.nkey_seed_file = files.write("user.nk", user.seed_string() + "\n");
+  o.auth.nkey_seed_file = files.write("user.nk", user.seed_string() + "\n");
   check_works(o);
 
-  o.nkey_seed_file = files.write("other.nk", remaphore::nats::generate_nkey('U').seed_string());
+  o.auth.nkey_seed_file = files.write("other.nk", remaphore::nats::generate_nkey('U').seed_string());
   check_refused(o);
 }
 
@@ -122,17 +122,17 @@ TEST_CASE("auth: operator mode, user JWT and seed from a creds file") {
   auto o = opts_for(server.url());
 
   SUBCASE("a user of a preloaded account connects and round-trips a message") {
-    o.creds_file = files.write("user.creds", chain.user_creds("alice"));
+    o.auth.creds_file = files.write("user.creds", chain.user_creds("alice"));
     check_works(o);
   }
   SUBCASE("CRLF line endings") {
-    o.creds_file = files.write("crlf.creds", chain.user_creds("bob", "\r\n"));
+    o.auth.creds_file = files.write("crlf.creds", chain.user_creds("bob", "\r\n"));
     check_works(o);
   }
   SUBCASE("a user signed by an account the server does not know is refused") {
     auto stranger = remaphore::nats::generate_nkey('A');
     auto user = remaphore::nats::generate_nkey('U');
-    o.creds_file = files.write("stranger.creds",
+    o.auth.creds_file = files.write("stranger.creds",
                                remaphore::test::creds_text(
                                    remaphore::test::user_jwt(stranger, user.public_key(), "eve"), user));
     check_refused(o);
@@ -140,7 +140,7 @@ TEST_CASE("auth: operator mode, user JWT and seed from a creds file") {
   SUBCASE("a user JWT whose seed is another key's is refused") {
     auto user = remaphore::nats::generate_nkey('U');
     auto other = remaphore::nats::generate_nkey('U');
-    o.creds_file = files.write(
+    o.auth.creds_file = files.write(
         "mismatch.creds",
         remaphore::test::creds_text(remaphore::test::user_jwt(chain.account, user.public_key(), "mallory"), other));
     check_refused(o);
@@ -148,16 +148,16 @@ TEST_CASE("auth: operator mode, user JWT and seed from a creds file") {
   SUBCASE("a malformed creds file is a local error naming the file") {
     std::string creds = chain.user_creds("carol");
     std::string jwt_only = creds.substr(0, creds.find("-----BEGIN USER NKEY SEED-----"));
-    o.creds_file = files.write("jwt-only.creds", jwt_only);
+    o.auth.creds_file = files.write("jwt-only.creds", jwt_only);
     auto r = try_connect(o);
     CHECK(r.ec == errc::bad_creds);
-    CHECK(r.error_text.find(o.creds_file) != std::string::npos);
+    CHECK(r.error_text.find(o.auth.creds_file) != std::string::npos);
     CHECK(r.error_text.find("no seed block") != std::string::npos);
 
-    o.creds_file = files.file("missing.creds");
+    o.auth.creds_file = files.file("missing.creds");
     r = try_connect(o);
     CHECK(r.ec == errc::bad_creds);
     CHECK(r.error_text.find("cannot read") != std::string::npos);
-    CHECK(r.error_text.find(o.creds_file) != std::string::npos);
+    CHECK(r.error_text.find(o.auth.creds_file) != std::string::npos);
   }
 }

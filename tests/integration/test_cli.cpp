@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "cli_support.hpp"
-#include "nats/nkeys.hpp"
+#include "nats/proto/nkeys.hpp"
 #include "support/jwt.hpp"
 #include "protocol/keys.hpp"
 

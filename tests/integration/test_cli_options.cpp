@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "cli_support.hpp"
-#include "nats/nkeys.hpp"
+#include "nats/proto/nkeys.hpp"
 #include "support/jwt.hpp"
 
 using namespace remaphore::test;

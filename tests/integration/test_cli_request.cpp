@@ -296,9 +296,9 @@ TEST_CASE("cli: a reply that is not bound to the request is named once per respo
     auto sub = c.subscribe("remaphore.all");
     const auto subscribed = co_await c.flush(5s);
     REQUIRE(!subscribed);
-    request.emplace(spawn({"-c", q_cfg, "-r", "-t", "3s"}));
+    request.emplace(spawn({"-c", q_cfg, "-r", "-t", "6s"}));
     nats::message m;
-    const auto received = co_await c.next_msg(sub, m, 10s);
+    const auto received = co_await c.next_msg(sub, m, 20s);
     REQUIRE(!received);
     auto reply_subject = "remaphore." + protocol::hex_encode(protocol::message_hash(m.payload));
     for (int i = 0; i < 2; ++i) {

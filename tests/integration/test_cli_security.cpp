@@ -98,7 +98,7 @@ TEST_CASE("cli: a replayed or forged message never runs the command") {
   run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
     nats::client c(ioc.get_executor(), client_options(server));
     auto ec = co_await c.connect();
-    REQUIRE_MESSAGE(!ec, c.error_text());
+    REQUIRE_MESSAGE(!ec, c.last_error().text());
     auto sub = c.subscribe("remaphore.all");
     REQUIRE(!co_await c.flush(5s));
 
@@ -201,7 +201,7 @@ TEST_CASE("cli: envelopes made by the Go tool are accepted with its config, once
   run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
     nats::client c(ioc.get_executor(), client_options(server));
     auto ec = co_await c.connect();
-    REQUIRE_MESSAGE(!ec, c.error_text());
+    REQUIRE_MESSAGE(!ec, c.last_error().text());
     auto replies = c.subscribe("remaphore." + request_hash);
     REQUIRE(!co_await c.flush(5s));
     // Each one twice: the copy is a replay.

@@ -7,6 +7,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 #include "nats/client.hpp"
 #include "nats/error.hpp"
 #include "support/coro.hpp"
@@ -16,6 +20,8 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using namespace std::chrono_literals;
 using remaphore::nats::client;
+using remaphore::nats::conn_event;
+using remaphore::nats::conn_event_kind;
 using remaphore::nats::errc;
 using remaphore::nats::message;
 using remaphore::nats::options;
@@ -29,6 +35,17 @@ options opts_for(std::initializer_list<std::string> urls) {
   o.servers = urls;
   o.connect_timeout = 2s;
   return o;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::use_awaitable);
 }
 
 }  // namespace
@@ -82,7 +99,7 @@ TEST_CASE("client: request/reply, no responders, auto-unsubscribe") {
     client requester(ioc.get_executor(), opts_for({server.url()}));
     REQUIRE_FALSE(co_await responder.connect());
     REQUIRE_FALSE(co_await requester.connect());
-    auto svc = responder.subscribe("svc.echo", {}, 2);
+    auto svc = responder.subscribe("svc.echo", 2);
     REQUIRE_FALSE(co_await responder.flush(2s));
     asio::co_spawn(ioc, [&]() -> awaitable<void> {
       message m;
@@ -113,7 +130,7 @@ TEST_CASE("client: a listener that never speaks fails with a timeout within the 
     auto took = std::chrono::steady_clock::now() - start;
     CHECK(ec == errc::connect_timeout);
     CHECK(took < 3s);
-    CHECK(c.error_text().find("no answer") != std::string::npos);
+    CHECK(c.last_error().text().find("no answer") != std::string::npos);
   });
 }
 
@@ -123,7 +140,7 @@ TEST_CASE("client: nothing listening is a clear error") {
     client c(ioc.get_executor(), opts_for({"nats://127.0.0.1:" + std::to_string(port)}));
     auto ec = co_await c.connect();
     CHECK(ec);
-    CHECK(c.error_text().find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+    CHECK(c.last_error().text().find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
   });
 }
 
@@ -191,5 +208,108 @@ TEST_CASE("client: drain_and_close sends what was published and keeps what had a
       CHECK(m.payload == "in" + std::to_string(i));
     }
     CHECK(co_await receiver.next_msg(to_receiver, m, 1s) == errc::connection_closed);
+  });
+}
+
+TEST_CASE("client: a failed connect names every server tried, each with its reason once") {
+  std::string dead1 = "nats://127.0.0.1:" + std::to_string(remaphore::test::free_port());
+  std::string dead2 = "nats://127.0.0.1:" + std::to_string(remaphore::test::free_port());
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    std::vector<conn_event> events;
+    auto o = opts_for({dead1, dead2});
+    o.on_event = [&](const conn_event& e) { events.push_back(e); };
+    client c(ioc.get_executor(), o);
+    auto start = std::chrono::steady_clock::now();
+    auto ec = co_await c.connect();
+    CHECK(std::chrono::steady_clock::now() - start < 1s);  // without retry: each server once, at once
+    CHECK(ec == std::errc::connection_refused);
+    std::string text = c.last_error().text();
+    INFO(text);
+    CHECK(occurrences(text, dead1) == 1);
+    CHECK(occurrences(text, dead2) == 1);
+    std::string refused = std::make_error_code(std::errc::connection_refused).message();
+    CHECK(occurrences(text, refused) == 2);
+    CHECK(c.last_error().attempts.size() == 2);
+    CHECK(std::count_if(events.begin(), events.end(),
+                        [](auto& e) { return e.kind == conn_event_kind::connect_failed; }) == 2);
+  });
+}
+
+TEST_CASE("client: connect retry keeps trying until a server comes up") {
+  nats_server server;
+  server.stop();
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    std::vector<conn_event> failed;
+    auto o = opts_for({server.url()});
+    o.connect_retry_until = std::chrono::steady_clock::now() + 20s;
+    o.reconnect_wait = 50ms;
+    o.reconnect_wait_max = 200ms;
+    o.on_event = [&](const conn_event& e) {
+      if (e.kind == conn_event_kind::connect_failed) failed.push_back(e);
+    };
+    asio::co_spawn(ioc, [&]() -> awaitable<void> {
+      co_await sleep_for(600ms);
+      server.start();
+    }, asio::detached);
+    client c(ioc.get_executor(), o);
+    REQUIRE_FALSE(co_await c.connect());
+    CHECK(c.connected());
+    CHECK(failed.size() >= 2);
+    for (auto& e : failed) CHECK(e.server == server.url());
+    CHECK(c.last_error().text().empty());
+    co_await c.close();
+  });
+}
+
+TEST_CASE("client: connect retry gives up at its deadline with each server's reason") {
+  std::string dead1 = "nats://127.0.0.1:" + std::to_string(remaphore::test::free_port());
+  std::string dead2 = "nats://127.0.0.1:" + std::to_string(remaphore::test::free_port());
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    int attempts = 0;
+    auto o = opts_for({dead1, dead2});
+    auto start = std::chrono::steady_clock::now();
+    o.connect_retry_until = start + 1500ms;
+    o.reconnect_wait = 50ms;
+    o.reconnect_wait_max = 300ms;
+    o.on_event = [&](const conn_event& e) { attempts += e.kind == conn_event_kind::connect_failed; };
+    client c(ioc.get_executor(), o);
+    auto ec = co_await c.connect();
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(ec == std::errc::connection_refused);
+    CHECK(took >= 1400ms);
+    CHECK(took < 3s);
+    CHECK(attempts >= 6);
+    std::string text = c.last_error().text();
+    INFO(text);
+    CHECK(occurrences(text, dead1) == 1);
+    CHECK(occurrences(text, dead2) == 1);
+  });
+}
+
+TEST_CASE("client: reconnect_spread keeps a fleet that lost its server from coming back in step") {
+  nats_server server;
+  constexpr int fleet = 20;
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    std::vector<std::chrono::steady_clock::time_point> back;
+    auto o = opts_for({server.url()});
+    o.reconnect_wait = 20ms;
+    o.reconnect_wait_max = 100ms;
+    o.reconnect_spread = 2s;
+    o.on_event = [&](const conn_event& e) {
+      if (e.kind == conn_event_kind::reconnected) back.push_back(std::chrono::steady_clock::now());
+    };
+    std::vector<std::unique_ptr<client>> clients;
+    for (int i = 0; i < fleet; ++i) {
+      clients.push_back(std::make_unique<client>(ioc.get_executor(), o));
+      REQUIRE_FALSE(co_await clients.back()->connect());
+    }
+    server.kill9();
+    server.start();
+    for (int i = 0; i < 400 && back.size() < fleet; ++i) co_await sleep_for(10ms);
+    REQUIRE(back.size() == fleet);
+    auto [first, last] = std::minmax_element(back.begin(), back.end());
+    // Uniform over 2 s: 20 clients all within 0.5 s of each other is a chance of ~1e-6.
+    CHECK(*last - *first > 500ms);
+    for (auto& c : clients) co_await c->close();
   });
 }

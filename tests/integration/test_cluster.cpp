@@ -143,7 +143,7 @@ TEST_CASE("cluster: a node in lame duck mode is left for another one") {
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     std::vector<std::string> events;
     auto o = opts_for(c.node(0).url());
-    o.on_event = [&](std::string_view e) { events.emplace_back(e); };
+    o.on_event = [&](const remaphore::nats::conn_event& e) { events.push_back(remaphore::nats::describe(e)); };
     client sub_client(ioc.get_executor(), o);
     REQUIRE_FALSE(co_await sub_client.connect());
     REQUIRE(co_await poll_until([&] { return sub_client.known_servers() == 2; }, 10s));

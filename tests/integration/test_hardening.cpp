@@ -78,7 +78,7 @@ TEST_CASE("hardening: a listening receiver runs its command only for fresh permi
     o.servers = {server.url()};
     nats::client c(ioc.get_executor(), o);
     auto ec = co_await c.connect();
-    REQUIRE_MESSAGE(!ec, c.error_text());
+    REQUIRE_MESSAGE(!ec, c.last_error().text());
     REQUIRE(!c.publish("remaphore.all", valid));
     for (auto& input : bad) REQUIRE_MESSAGE(!c.publish("remaphore.all", input.second), input.first);
     REQUIRE(!c.publish("remaphore.all", sign(peer, "**", "ping", protocol::now_unix_ns(), "fresh two")));

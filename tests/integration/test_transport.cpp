@@ -64,7 +64,7 @@ TEST_CASE("transport: tls:// and a nats:// URL upgraded because the server requi
       o.tls.ca_file = certs.ca;
       client c(ioc.get_executor(), o);
       auto ec = co_await c.connect();
-      INFO(c.error_text());
+      INFO(c.last_error().text());
       REQUIRE_FALSE(ec);
       co_await round_trip(c, "tls.test");
       co_await c.close();
@@ -82,8 +82,8 @@ TEST_CASE("transport: a server certificate from an unknown CA is refused with Op
     client c(ioc.get_executor(), o);
     auto ec = co_await c.connect();
     CHECK(ec == errc::tls_failed);
-    INFO(c.error_text());
-    CHECK(c.error_text().find("certificate verify failed") != std::string::npos);
+    INFO(c.last_error().text());
+    CHECK(c.last_error().text().find("certificate verify failed") != std::string::npos);
   });
 }
 
@@ -107,11 +107,49 @@ TEST_CASE("transport: mutual TLS required: refused without a client certificate,
     o.tls.key_file = certs.client_key;
     client c(ioc.get_executor(), o);
     auto ec = co_await c.connect();
-    INFO(c.error_text());
+    INFO(c.last_error().text());
     REQUIRE_FALSE(ec);
     co_await round_trip(c, "mtls.test");
     co_await c.close();
   });
+}
+
+TEST_CASE("transport: mutual TLS refused for want of a client certificate says so") {
+  temp_dir dir;
+  auto certs = make_certs(dir);
+  nats_server server(tls_block(certs, true));
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    auto o = opts("tls://127.0.0.1:" + std::to_string(server.port()));
+    o.tls.ca_file = certs.ca;
+    o.allow_reconnect = false;
+    client c(ioc.get_executor(), o);
+    auto ec = co_await c.connect();
+    INFO(c.last_error().text());
+    CHECK(ec == errc::client_cert_required);
+    CHECK(c.last_error().text().find("requires a client certificate") != std::string::npos);
+    co_await c.close();
+  });
+}
+
+TEST_CASE("transport: tls_first against a server that does not expect it says so") {
+  temp_dir dir;
+  auto certs = make_certs(dir);
+  nats_server with_tls(tls_block(certs, false));
+  nats_server plain;
+  for (int port : {with_tls.port(), plain.port()}) {
+    CAPTURE(port);
+    run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+      auto o = opts("tls://127.0.0.1:" + std::to_string(port));
+      o.tls.ca_file = certs.ca;
+      o.tls.first = true;
+      client c(ioc.get_executor(), o);
+      auto ec = co_await c.connect();
+      INFO(c.last_error().text());
+      CHECK(ec == errc::tls_failed);
+      CHECK(c.last_error().text().find("does not expect TLS first") != std::string::npos);
+      co_await c.close();
+    });
+  }
 }
 
 TEST_CASE("transport: ws:// and wss:// to nats-server's websocket listener") {
@@ -127,7 +165,7 @@ TEST_CASE("transport: ws:// and wss:// to nats-server's websocket listener") {
     auto o = opts("ws://127.0.0.1:" + std::to_string(ws_port));
     client ws(ioc.get_executor(), o);
     auto ec = co_await ws.connect();
-    INFO(ws.error_text());
+    INFO(ws.last_error().text());
     REQUIRE_FALSE(ec);
     co_await round_trip(ws, "ws.test");
 
@@ -148,7 +186,7 @@ TEST_CASE("transport: ws:// and wss:// to nats-server's websocket listener") {
     so.tls.ca_file = certs.ca;
     client wss(ioc.get_executor(), so);
     ec = co_await wss.connect();
-    INFO(wss.error_text());
+    INFO(wss.last_error().text());
     REQUIRE_FALSE(ec);
     co_await round_trip(wss, "wss.test");
     co_await wss.close();
@@ -156,7 +194,7 @@ TEST_CASE("transport: ws:// and wss:// to nats-server's websocket listener") {
     so.tls.ca_file = certs.other_ca;
     client bad(ioc.get_executor(), so);
     CHECK(co_await bad.connect() == errc::tls_failed);
-    CHECK(bad.error_text().find("certificate verify failed") != std::string::npos);
+    CHECK(bad.last_error().text().find("certificate verify failed") != std::string::npos);
   });
 }
 
@@ -213,7 +251,7 @@ TEST_CASE("transport: TLS-first handshake for servers that expect TLS before INF
     o.tls.first = true;
     client c(ioc.get_executor(), o);
     auto ec = co_await c.connect();
-    INFO(c.error_text());
+    INFO(c.last_error().text());
     REQUIRE_FALSE(ec);
     CHECK(c.info().server_id == "fake");
     CHECK_FALSE(co_await c.flush(2s));
@@ -231,18 +269,18 @@ TEST_CASE("transport: reconnect and auth work the same over WebSocket, and a ser
     std::string ws_url = "ws://127.0.0.1:" + std::to_string(ws_port);
     {
       auto o = opts(ws_url);
-      o.token = "wrong";
+      o.auth.token = "wrong";
       client c(ioc.get_executor(), o);
       CHECK(co_await c.connect() == errc::auth_failed);
-      CHECK(c.error_text() == "Authorization Violation");
+      CHECK(c.last_error().reason == "Authorization Violation");
     }
     auto o = opts(ws_url);
-    o.token = "s3cret";
+    o.auth.token = "s3cret";
     o.reconnect_wait = 50ms;
     o.reconnect_wait_max = 200ms;
     client c(ioc.get_executor(), o);
     auto ec = co_await c.connect();
-    INFO(c.error_text());
+    INFO(c.last_error().text());
     REQUIRE_FALSE(ec);
     auto sub = c.subscribe("ws.reconnect");
     REQUIRE_FALSE(co_await c.flush(2s));
@@ -264,11 +302,11 @@ TEST_CASE("transport: reconnect and auth work the same over WebSocket, and a ser
     // A list with a dead WebSocket URL and a live TCP one: the client gets through.
     options mixed;
     mixed.servers = {"ws://127.0.0.1:" + std::to_string(remaphore::test::free_port()), server.url()};
-    mixed.token = "s3cret";
+    mixed.auth.token = "s3cret";
     mixed.connect_timeout = 2s;
     client m2(ioc.get_executor(), mixed);
     ec = co_await m2.connect();
-    INFO(m2.error_text());
+    INFO(m2.last_error().text());
     CHECK_FALSE(ec);
     CHECK(m2.current_server() == server.url());
     co_await m2.close();

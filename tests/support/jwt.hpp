@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "nats/nkeys.hpp"
+#include "nats/proto/nkeys.hpp"
 
 namespace remaphore::test {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "nats/error.hpp"
-#include "nats/nkeys.hpp"
+#include "nats/proto/nkeys.hpp"
 
 using namespace remaphore::nats;
 

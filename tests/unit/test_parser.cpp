@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "nats/error.hpp"
-#include "nats/parser.hpp"
+#include "nats/proto/parser.hpp"
 
 using namespace remaphore::nats;
 

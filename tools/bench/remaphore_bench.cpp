@@ -33,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <limits>
 #include <memory>
@@ -64,6 +65,7 @@ struct config {
   std::string subject = "remaphore.bench";
   int timeout_s = 60;
   std::string tls_ca;  // CA file for tls:// and wss:// URLs
+  std::string payload_file;  // publish these bytes instead of --size generated ones
 };
 
 // ---- time and small helpers --------------------------------------------------------
@@ -78,7 +80,7 @@ double secs_between(std::int64_t a, std::int64_t b) { return static_cast<double>
 // MB as `nats bench` prints it: payload bytes / 2^20.
 double mb_per_sec(double msgs_per_sec, int size) { return msgs_per_sec * size / (1024.0 * 1024.0); }
 
-// `detail` is the client's error_text(), which already says more than `ec` when set.
+// `detail` is the client's last_error().text(), which already says more than `ec` when set.
 [[noreturn]] void fail(int code, const std::string& what, const std::error_code& ec, const std::string& detail) {
   std::fprintf(stderr, "remaphore-bench: %s: %s\n", what.c_str(),
                detail.empty() ? ec.message().c_str() : detail.c_str());
@@ -105,17 +107,19 @@ nats::options client_options(const config& c, const std::string& name) {
   o.sub_pending_msgs = std::numeric_limits<std::size_t>::max();
   o.sub_pending_bytes = std::numeric_limits<std::size_t>::max();
   o.pending_high_water = client_high_water;
-  o.on_event = [](std::string_view e) {
-    if (e.starts_with("server error") || e.starts_with("slow consumer")) {
-      if (g_async_errors.fetch_add(1) < 5) std::fprintf(stderr, "remaphore-bench: async error: %.*s\n",
-                                                        static_cast<int>(e.size()), e.data());
+  o.on_event = [](const nats::conn_event& e) {
+    using kind = nats::conn_event_kind;
+    if (e.kind == kind::server_error || e.kind == kind::slow_consumer || e.kind == kind::disconnected) {
+      if (g_async_errors.fetch_add(1) < 5)
+        std::fprintf(stderr, "remaphore-bench: async error: %s\n", nats::describe(e).c_str());
     }
   };
   return o;
 }
 
 awaitable<void> connect_or_fail(nats::client& c, const config& cfg) {
-  if (auto ec = co_await c.connect()) fail(exit_runtime, "connect to " + cfg.url + " failed", ec, c.error_text());
+  if (auto ec = co_await c.connect())
+    fail(exit_runtime, "connect to " + cfg.url + " failed", ec, c.last_error().text());
 }
 
 // Runs the coroutine `body()` on `ioc` until it returns. The clients it creates must
@@ -206,9 +210,10 @@ awaitable<pub_result> publish_all(const config& c, nats::client& nc, const std::
   for (long i = 0; i < c.msgs; ++i) {
     auto ec = nc.pending_bytes() > high_water ? co_await nc.publish_async(c.subject, payload)
                                               : nc.publish(c.subject, payload);
-    if (ec) fail(exit_runtime, "publish", ec, nc.error_text());
+    if (ec) fail(exit_runtime, "publish", ec, nc.last_error().text());
   }
-  if (auto ec = co_await nc.flush(std::chrono::seconds(c.timeout_s))) fail(exit_runtime, "flush", ec, nc.error_text());
+  if (auto ec = co_await nc.flush(std::chrono::seconds(c.timeout_s)))
+    fail(exit_runtime, "flush", ec, nc.last_error().text());
   r.end_ns = now_ns();
   co_return r;
 }
@@ -331,7 +336,7 @@ int run_reqrep(const config& c, const std::string& payload) {
         nats::client rc(resp_ioc.get_executor(), client_options(c, "remaphore-bench-responder"));
         co_await connect_or_fail(rc, c);
         auto sub = rc.subscribe(c.subject);
-        if (auto ec = co_await rc.flush(5s)) fail(exit_runtime, "responder subscribe", ec, rc.error_text());
+        if (auto ec = co_await rc.flush(5s)) fail(exit_runtime, "responder subscribe", ec, rc.last_error().text());
         ready.set_value();
         nats::message m;
         while (!stop.load(std::memory_order_relaxed)) {
@@ -366,7 +371,7 @@ int run_reqrep(const config& c, const std::string& payload) {
     // One untimed request sets up the shared reply subscription.
     nats::message reply;
     if (auto ec = co_await nc.request(c.subject, payload, reply, 5s))
-      fail(exit_runtime, "warm-up request", ec, nc.error_text());
+      fail(exit_runtime, "warm-up request", ec, nc.last_error().text());
     std::int64_t deadline = now_ns() + static_cast<std::int64_t>(c.timeout_s) * 1'000'000'000LL;
     start = now_ns();
     for (; done < c.msgs; ++done) {
@@ -425,7 +430,8 @@ void usage(FILE* f) {
                "  --subs     subscribers for sub and pubsub, one connection each (default 1, max %d)\n"
                "  --subject  subject (default remaphore.bench)\n"
                "  --timeout  bound on each wait and on the measured phase, seconds (default 60)\n"
-               "  --tls-ca   CA file for tls:// and wss:// URLs\n",
+               "  --tls-ca   CA file for tls:// and wss:// URLs\n"
+               "  --payload  a file whose bytes are the payload of every message (instead of --size)\n",
                max_subs);
 }
 
@@ -448,7 +454,7 @@ config parse_args(int argc, char** argv) {
       {"msgs", required_argument, nullptr, 'n'},    {"size", required_argument, nullptr, 's'},
       {"subs", required_argument, nullptr, 'k'},    {"subject", required_argument, nullptr, 'j'},
       {"timeout", required_argument, nullptr, 't'}, {"help", no_argument, nullptr, 'h'},
-      {"tls-ca", required_argument, nullptr, 'a'},
+      {"tls-ca", required_argument, nullptr, 'a'},  {"payload", required_argument, nullptr, 'p'},
       {nullptr, 0, nullptr, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "h", longopts, nullptr)) != -1) {
@@ -471,6 +477,7 @@ config parse_args(int argc, char** argv) {
       case 'k': c.subs = static_cast<int>(parse_long("--subs", optarg, 1, max_subs)); break;
       case 'j': c.subject = optarg; break;
       case 'a': c.tls_ca = optarg; break;
+      case 'p': c.payload_file = optarg; break;
       case 't': c.timeout_s = static_cast<int>(parse_long("--timeout", optarg, 1, 3600)); break;
       case 'h': usage(stdout); std::exit(exit_ok);
       default: usage(stderr); std::exit(exit_usage);
@@ -492,6 +499,12 @@ int main(int argc, char** argv) {
 
   std::string payload(static_cast<std::size_t>(c.size), '\0');
   for (int i = 0; i < c.size; ++i) payload[static_cast<std::size_t>(i)] = static_cast<char>('a' + i % 26);
+  if (!c.payload_file.empty()) {
+    std::ifstream in(c.payload_file, std::ios::binary);
+    if (!in) fail(exit_usage, "--payload", std::make_error_code(std::errc::no_such_file_or_directory), c.payload_file);
+    payload.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    c.size = static_cast<int>(payload.size());
+  }
 
   try {
     int rc = exit_usage;

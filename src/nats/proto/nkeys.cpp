@@ -1,11 +1,11 @@
-#include "nats/nkeys.hpp"
+#include "nats/proto/nkeys.hpp"
 
 #include <sodium.h>
 
 #include <stdexcept>
 #include <vector>
 
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 namespace remaphore::nats {
 namespace {

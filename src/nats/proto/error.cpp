@@ -1,4 +1,4 @@
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 #include <string>
 
@@ -33,6 +33,9 @@ class category_impl final : public std::error_category {
       case errc::no_responders: return "no responders for the request";
       case errc::lame_duck: return "the server entered lame duck mode";
       case errc::subscription_closed: return "subscription closed";
+      case errc::write_timeout: return "writing to the server did not complete in time";
+      case errc::client_cert_required:
+        return "the server requires a client certificate (mutual TLS) and none is configured (tls_cert, tls_key)";
     }
     return "unknown nats error " + std::to_string(ev);
   }

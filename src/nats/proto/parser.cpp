@@ -10,12 +10,12 @@
 // Nothing is remembered between calls: an incomplete frame is re-read from its
 // start next time. Control lines are short, and a payload is only located (not
 // scanned) once its line is parsed, so re-reading costs little.
-#include "nats/parser.hpp"
+#include "nats/proto/parser.hpp"
 
 #include <array>
 #include <limits>
 
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 namespace remaphore::nats {
 namespace {
@@ -115,126 +115,126 @@ std::size_t split_args(std::string_view args, std::array<std::string_view, max_a
   return n;
 }
 
+// Step 1: the op name, at most four characters. false with `ec` clear when more
+// bytes are needed, false with `ec` set when no op can start this way.
+bool read_op_name(std::string_view data, op& kind, std::size_t& name_end, std::error_code& ec) {
+  name_end = 0;
+  while (name_end < data.size() && name_end <= longest_op_name && !ends_op_name(data[name_end])) ++name_end;
+  if (name_end > longest_op_name) {
+    ec = errc::unknown_operation;
+    return false;
+  }
+  if (name_end == data.size()) {
+    if (!could_become_op(data)) ec = errc::unknown_operation;
+    return false;
+  }
+  kind = find_op(data.substr(0, name_end));
+  if (kind == op::none) ec = errc::unknown_operation;
+  return kind != op::none;
+}
+
+// Step 2: where the control line ends (its CRLF). Searches no further than the
+// bound (+2 for the CRLF) so a buffer holding a large payload behind a short line is
+// not scanned.
+bool find_line_end(std::string_view data, std::size_t bound, std::size_t& line_end, std::error_code& ec) {
+  std::size_t window = data.size();
+  if (window > bound && window - bound > 2) window = bound + 2;
+  line_end = data.substr(0, window).find(crlf);
+  if (line_end == std::string_view::npos) {
+    // A trailing '\r' may be the first half of the CRLF, so it does not count.
+    const std::size_t seen = data.size() - (data.back() == '\r' ? 1 : 0);
+    if (seen > bound) ec = errc::control_line_too_long;
+    return false;
+  }
+  if (line_end > bound) {
+    ec = errc::control_line_too_long;
+    return false;
+  }
+  return true;
+}
+
+// The ops that are only a control line: PING, PONG, +OK, INFO, -ERR.
+bool parse_line_op(op kind, std::string_view args, event& out, std::error_code& ec) {
+  out.kind = kind;
+  switch (kind) {
+    case op::ping:
+    case op::pong:
+    case op::ok:
+      if (!args.empty()) ec = errc::bad_arguments;
+      break;
+    case op::info:
+      if (args.empty()) ec = errc::bad_arguments;
+      out.text = args;
+      break;
+    case op::err:
+      // The server quotes the text; keep it verbatim otherwise so callers can
+      // still report whatever the server said.
+      if (args.size() >= 2 && args.front() == '\'' && args.back() == '\'') args = args.substr(1, args.size() - 2);
+      out.text = args;
+      break;
+    default:
+      ec = errc::unknown_operation;
+      break;
+  }
+  return !ec;
+}
+
+// MSG <subject> <sid> [reply-to] <#bytes>
+// HMSG <subject> <sid> [reply-to] <#header bytes> <#total bytes>
+// The sizes are checked against max_payload before the caller waits for the payload.
+bool parse_message_line(op kind, std::string_view args, std::size_t max_payload, event& out,
+                        std::size_t& header_size, std::size_t& total, std::error_code& ec) {
+  std::array<std::string_view, max_args> tok;
+  const std::size_t n = split_args(args, tok);
+  const std::size_t sizes = kind == op::hmsg ? 2 : 1;
+  header_size = total = 0;
+  if (n < 2 + sizes || n > 3 + sizes) {
+    ec = errc::bad_arguments;
+    return false;
+  }
+  out.kind = kind;
+  out.subject = tok[0];
+  if (n == 3 + sizes) out.reply = tok[2];
+  if (!parse_number(tok[1], out.sid) || !parse_size(tok[n - 1], total) ||
+      (kind == op::hmsg && !parse_size(tok[n - 2], header_size))) {
+    ec = errc::bad_arguments;
+    return false;
+  }
+  if (header_size > total) {
+    ec = errc::headers_too_large;
+    return false;
+  }
+  if (total > max_payload) {
+    ec = errc::payload_too_large;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::size_t parser::parse(std::string_view data, event& ev, std::error_code& ec) {
   ec.clear();
   ev = event{};
   if (data.empty()) return 0;
-
-  // 1. Op name.
-  std::size_t name_end = 0;
-  while (name_end < data.size() && name_end <= longest_op_name && !ends_op_name(data[name_end])) {
-    ++name_end;
-  }
-  if (name_end > longest_op_name) {
-    ec = errc::unknown_operation;
-    return 0;
-  }
-  if (name_end == data.size()) {
-    if (!could_become_op(data)) ec = errc::unknown_operation;
-    return 0;
-  }
-  const op kind = find_op(data.substr(0, name_end));
-  if (kind == op::none) {
-    ec = errc::unknown_operation;
-    return 0;
-  }
-
-  // 2. Control line. Search no further than the bound (+2 for the CRLF) so a
-  // buffer holding a large payload behind a short line is not scanned.
+  op kind = op::none;
+  std::size_t name_end = 0, line_end = 0;
+  if (!read_op_name(data, kind, name_end, ec)) return 0;
   const std::size_t bound = kind == op::info ? limits_.max_info_line : limits_.max_control_line;
-  std::size_t window = data.size();
-  if (window > bound && window - bound > 2) window = bound + 2;
-  const std::size_t line_end = data.substr(0, window).find(crlf);
-  if (line_end == std::string_view::npos) {
-    // A trailing '\r' may be the first half of the CRLF, so it does not count.
-    const std::size_t seen = data.size() - (data.back() == '\r' ? 1 : 0);
-    if (seen > bound) ec = errc::control_line_too_long;
-    return 0;
-  }
-  if (line_end > bound) {
-    ec = errc::control_line_too_long;
-    return 0;
-  }
+  if (!find_line_end(data, bound, line_end, ec)) return 0;
   const std::string_view args = trim(data.substr(name_end, line_end - name_end));
   const std::size_t line_size = line_end + crlf.size();
 
   event out;
-  out.kind = kind;
-  switch (kind) {
-    case op::ping:
-    case op::pong:
-    case op::ok:
-      if (!args.empty()) {
-        ec = errc::bad_arguments;
-        return 0;
-      }
-      ev = out;
-      return line_size;
-
-    case op::info:
-      if (args.empty()) {
-        ec = errc::bad_arguments;
-        return 0;
-      }
-      out.text = args;
-      ev = out;
-      return line_size;
-
-    case op::err: {
-      // The server quotes the text; keep it verbatim otherwise so callers can
-      // still report whatever the server said.
-      std::string_view text = args;
-      if (text.size() >= 2 && text.front() == '\'' && text.back() == '\'') {
-        text = text.substr(1, text.size() - 2);
-      }
-      out.text = text;
-      ev = out;
-      return line_size;
-    }
-
-    case op::msg:
-    case op::hmsg:
-      break;
-
-    case op::none:
-      ec = errc::unknown_operation;
-      return 0;
+  if (kind != op::msg && kind != op::hmsg) {
+    if (!parse_line_op(kind, args, out, ec)) return 0;
+    ev = out;
+    return line_size;
   }
+  std::size_t header_size = 0, total = 0;
+  if (!parse_message_line(kind, args, limits_.max_payload, out, header_size, total, ec)) return 0;
 
-  // MSG <subject> <sid> [reply-to] <#bytes>
-  // HMSG <subject> <sid> [reply-to] <#header bytes> <#total bytes>
-  std::array<std::string_view, max_args> tok;
-  const std::size_t n = split_args(args, tok);
-  const std::size_t sizes = kind == op::hmsg ? 2 : 1;
-  if (n < 2 + sizes || n > 3 + sizes) {
-    ec = errc::bad_arguments;
-    return 0;
-  }
-  out.subject = tok[0];
-  if (!parse_number(tok[1], out.sid)) {
-    ec = errc::bad_arguments;
-    return 0;
-  }
-  if (n == 3 + sizes) out.reply = tok[2];
-  std::size_t total = 0;
-  std::size_t header_size = 0;
-  if (!parse_size(tok[n - 1], total) ||
-      (kind == op::hmsg && !parse_size(tok[n - 2], header_size))) {
-    ec = errc::bad_arguments;
-    return 0;
-  }
-  if (header_size > total) {
-    ec = errc::headers_too_large;
-    return 0;
-  }
-  if (total > limits_.max_payload) {
-    ec = errc::payload_too_large;
-    return 0;
-  }
-
-  // 3. Payload and its CRLF. Compare against what is available rather than
+  // Step 3: the payload and its CRLF. Compare against what is available rather than
   // computing line_size + total + 2, which could overflow with a huge limit.
   const std::size_t avail = data.size() - line_size;
   if (avail < total) return 0;
@@ -245,7 +245,6 @@ std::size_t parser::parse(std::string_view data, event& ev, std::error_code& ec)
     return 0;
   }
   if (after.size() < 2) return 0;
-
   const std::string_view body = data.substr(line_size, total);
   out.headers = body.substr(0, header_size);
   out.payload = body.substr(header_size);

@@ -1,4 +1,4 @@
-#include "nats/handshake.hpp"
+#include "nats/proto/handshake.hpp"
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "nats/error.hpp"
+#include "nats/proto/error.hpp"
 
 namespace remaphore::nats {
 namespace {
@@ -75,6 +75,12 @@ server_url parse_server_url(std::string_view url, std::error_code& ec) {
     out.port = static_cast<std::uint16_t>(v);
   } else {
     out.port = default_port;
+  }
+  // Boost.URL 1.81 reads "h:12x" as port 12 and path "x": after an authority a
+  // path must start with '/', so that is a malformed port, not a path.
+  if (!u.encoded_path().empty() && u.encoded_path().front() != '/') {
+    ec = errc::bad_url;
+    return out;
   }
   out.path = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
   if (u.has_userinfo()) {

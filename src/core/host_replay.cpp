@@ -1,0 +1,748 @@
+// The host-wide replay record; the file layout, trust and locking rules are described
+// at the top of host_replay.hpp.
+#include "core/host_replay.hpp"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+namespace remaphore::core {
+
+using detail::record_entry;
+using detail::record_header;
+
+namespace {
+
+using boot_id = std::array<std::uint8_t, 16>;
+
+constexpr std::array<char, 8> record_magic{'R', 'M', 'P', 'H', 'R', 'P', 'L', 'Y'};
+constexpr std::uint32_t record_version = 1;
+// Replacements seen in a row while opening before giving up: each means another
+// process replaced or created the file between our open and our lock.
+constexpr int max_open_attempts = 8;
+
+static_assert(std::is_trivially_copyable_v<record_header> && std::is_standard_layout_v<record_header>);
+static_assert(sizeof(record_header) == 128 && offsetof(record_header, checksum) == 72 &&
+              offsetof(record_header, updating) == 80 && offsetof(record_header, releases) % 4 == 0 &&
+              offsetof(record_header, waiting) % 4 == 0);
+static_assert(sizeof(record_entry) == 40 && alignof(record_entry) == 8);
+
+std::string errno_text(int e) { return std::generic_category().message(e); }
+
+std::int64_t to_ns(host_replay::clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+host_replay::clock::time_point from_ns(std::int64_t ns) {
+  return host_replay::clock::time_point(
+      std::chrono::duration_cast<host_replay::clock::duration>(std::chrono::nanoseconds(ns)));
+}
+
+// More than `window` after `first`, for any int64 values (a damaged entry may hold any).
+bool expired(std::int64_t first_ns, std::int64_t now_ns, std::int64_t window_ns) {
+  const auto age = static_cast<std::uint64_t>(now_ns) - static_cast<std::uint64_t>(first_ns);
+  return now_ns > first_ns && age > static_cast<std::uint64_t>(window_ns);
+}
+
+// ---- Layout and header ------------------------------------------------------------
+
+struct record_layout {
+  std::size_t capacity;
+  std::size_t index_slots;
+  std::size_t ring_offset;
+  std::size_t index_offset;
+  std::size_t file_size;
+};
+
+record_layout layout_for(std::size_t capacity) {
+  record_layout l{};
+  l.capacity = capacity;
+  l.index_slots = std::bit_ceil(2 * capacity);  // load at most 1/2
+  l.ring_offset = sizeof(record_header);
+  l.index_offset = l.ring_offset + capacity * sizeof(record_entry);
+  l.file_size = l.index_offset + l.index_slots * sizeof(std::uint64_t);
+  return l;
+}
+
+// FNV-1a over the header's 64-bit words up to the checksum: it tells a header we wrote
+// from damage or from another program's bytes. It is no defence against someone who
+// can write the file; only our user (or group) can.
+std::uint64_t header_checksum(const record_header& h) {
+  std::array<std::uint64_t, offsetof(record_header, checksum) / 8> words;
+  std::memcpy(words.data(), &h, sizeof words);
+  std::uint64_t sum = 0xcbf29ce484222325ULL;
+  for (auto w : words) sum = (sum ^ w) * 0x100000001b3ULL;
+  return sum;
+}
+
+record_header fresh_header(std::size_t capacity, std::int64_t window_ns, const boot_id& boot) {
+  auto l = layout_for(capacity);
+  record_header h{};
+  h.magic = record_magic;
+  h.version = record_version;
+  h.header_size = sizeof(record_header);
+  h.entry_size = sizeof(record_entry);
+  h.slot_size = sizeof(std::uint64_t);
+  h.capacity = static_cast<std::uint32_t>(l.capacity);
+  h.index_slots = static_cast<std::uint32_t>(l.index_slots);
+  h.boot_id = boot;
+  h.window_ns = window_ns;
+  h.checksum = header_checksum(h);
+  return h;
+}
+
+enum class verdict {
+  sound,     // use it
+  stale,     // sound, but written before the last boot: replace it, nothing to report
+  corrupt,   // replace it and report why
+  replaced,  // another process replaced it: open the path again
+  unusable,  // cannot be used and replacing it would not help
+};
+
+struct file_check {
+  verdict what;
+  std::string why;
+};
+
+file_check check_header(const record_header& h, std::size_t file_size, const boot_id& boot) {
+  if (h.magic != record_magic) return {verdict::corrupt, "not a replay record (wrong magic)"};
+  // A newer remaphore's file is left alone: replacing it would make the two versions
+  // replace each other's file on every message while both run during an upgrade.
+  if (h.version > record_version)
+    return {verdict::unusable, "written by a newer remaphore (format version " + std::to_string(h.version) + ")"};
+  if (h.version != record_version) return {verdict::corrupt, "of old format version " + std::to_string(h.version)};
+  if (h.header_size != sizeof(record_header) || h.entry_size != sizeof(record_entry) ||
+      h.slot_size != sizeof(std::uint64_t))
+    return {verdict::corrupt, "laid out with other sizes"};
+  if (h.capacity == 0 || h.capacity > host_replay::max_capacity || h.index_slots != layout_for(h.capacity).index_slots)
+    return {verdict::corrupt, "of impossible capacity " + std::to_string(h.capacity)};
+  if (file_size != layout_for(h.capacity).file_size)
+    return {verdict::corrupt, "truncated or extended to " + std::to_string(file_size) + " bytes"};
+  if (h.checksum != header_checksum(h)) return {verdict::corrupt, "damaged (header checksum mismatch)"};
+  if (h.tail < h.head || h.tail - h.head > h.capacity || h.window_ns < 0)
+    return {verdict::corrupt, "inconsistent (head, tail or window out of range)"};
+  if (h.boot_id != boot) return {verdict::stale, {}};
+  return {verdict::sound, {}};
+}
+
+// Stat, map and check the locked file. Only a regular file of ours (mode 0600 or 0660)
+// is read; the size is checked against the mapping before every use, since touching
+// a mapping beyond the end of a shrunk file faults.
+file_check inspect(detail::record_file& file, const boot_id& boot, record_header& header) {
+  struct stat st {};
+  if (::fstat(file.fd(), &st) != 0) return {verdict::unusable, "fstat: " + errno_text(errno)};
+  if (st.st_nlink == 0) return {verdict::replaced, {}};
+  if (!S_ISREG(st.st_mode)) return {verdict::corrupt, "not a regular file"};
+  if ((st.st_mode & S_IRWXO) != 0) return {verdict::corrupt, "open to other users"};
+  auto size = static_cast<std::size_t>(st.st_size);
+  if (!file.data()) {
+    if (size < sizeof(record_header) || size > layout_for(host_replay::max_capacity).file_size)
+      return {verdict::corrupt, "truncated or extended to " + std::to_string(size) + " bytes"};
+    if (!file.map(size)) return {verdict::unusable, "mmap: " + errno_text(errno)};
+  } else if (size != file.size()) {
+    return {verdict::corrupt, "truncated or extended to " + std::to_string(size) + " bytes"};
+  }
+  std::memcpy(&header, file.data(), sizeof header);
+  return check_header(header, size, boot);
+}
+
+// ---- Ring and index ---------------------------------------------------------------
+
+std::uint32_t tag_of(const host_replay::hash& h) {
+  std::uint32_t tag;
+  std::memcpy(&tag, h.data(), sizeof tag);  // SHA-256 bytes are already uniform
+  return tag;
+}
+std::uint64_t make_slot(std::uint32_t tag, std::size_t pos) { return (std::uint64_t{tag} << 32) | (pos + 1); }
+std::uint32_t slot_tag(std::uint64_t slot) { return static_cast<std::uint32_t>(slot >> 32); }
+std::size_t slot_pos(std::uint64_t slot) { return static_cast<std::size_t>(slot & 0xffffffffU) - 1; }
+
+// The ring and index of a mapped file whose header has been checked, under the lock.
+// Ring and index go through memcpy: the bytes are shared with other processes and
+// carry no C++ objects. The header is a copy, written back by finish(); the first
+// store to the ring or index sets `updating` in the file, finish() clears it.
+class record_table {
+ public:
+  record_table(std::byte* data, record_header& header)
+      : data_(data), h_(header), layout_(layout_for(header.capacity)), mask_(layout_.index_slots - 1) {}
+
+  bool interrupted() const { return h_.updating != 0; }
+  void widen_window(std::int64_t window_ns);
+  void expire_oldest(std::int64_t now_ns);
+  std::int64_t first_accepted(const host_replay::hash& h, std::int64_t now_ns);
+  void rebuild_index();
+  void finish();
+
+ private:
+  enum class found { yes, no, broken };
+  struct lookup {
+    found what;
+    std::size_t slot = 0;
+    std::size_t pos = 0;
+  };
+
+  lookup find(const host_replay::hash& h) const;
+  bool link(const host_replay::hash& h, std::size_t pos);
+  bool unlink(std::size_t pos);
+  void erase_slot(std::size_t hole);
+  void drop_oldest();
+  bool is_live(std::size_t pos) const;
+
+  record_entry entry(std::size_t pos) const;
+  void set_entry(std::size_t pos, const record_entry& e);
+  std::uint64_t slot(std::size_t i) const;
+  void set_slot(std::size_t i, std::uint64_t v);
+  void begin_update();
+
+  std::byte* data_;
+  record_header& h_;
+  record_layout layout_;
+  std::size_t mask_;
+  bool changed_ = false;
+  bool updating_ = false;
+};
+
+record_entry record_table::entry(std::size_t pos) const {
+  record_entry e;
+  std::memcpy(&e, data_ + layout_.ring_offset + pos * sizeof e, sizeof e);
+  return e;
+}
+
+void record_table::set_entry(std::size_t pos, const record_entry& e) {
+  begin_update();
+  std::memcpy(data_ + layout_.ring_offset + pos * sizeof e, &e, sizeof e);
+}
+
+std::uint64_t record_table::slot(std::size_t i) const {
+  std::uint64_t v;
+  std::memcpy(&v, data_ + layout_.index_offset + i * sizeof v, sizeof v);
+  return v;
+}
+
+void record_table::set_slot(std::size_t i, std::uint64_t v) {
+  begin_update();
+  std::memcpy(data_ + layout_.index_offset + i * sizeof v, &v, sizeof v);
+}
+
+// Marks the file before the first store of this update, so that a process killed
+// halfway leaves a mark the next lock holder sees. The fence keeps the compiler from
+// moving ring or index stores above the mark; the lock orders them for other processes.
+void record_table::begin_update() {
+  changed_ = true;
+  if (updating_) return;
+  updating_ = true;
+  const std::uint32_t one = 1;
+  std::memcpy(data_ + offsetof(record_header, updating), &one, sizeof one);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+
+// Writes the header copy back, then clears the mark.
+void record_table::finish() {
+  if (!changed_) return;
+  h_.checksum = header_checksum(h_);
+  std::memcpy(data_, &h_, offsetof(record_header, updating));
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  h_.updating = 0;
+  std::memcpy(data_ + offsetof(record_header, updating), &h_.updating, sizeof h_.updating);
+}
+
+// Entries between head and tail; anything else an index slot points to is damage.
+bool record_table::is_live(std::size_t pos) const {
+  const std::size_t n = layout_.capacity;
+  return pos < n && (pos + n - h_.head % n) % n < h_.tail - h_.head;
+}
+
+record_table::lookup record_table::find(const host_replay::hash& h) const {
+  const auto tag = tag_of(h);
+  std::size_t i = tag & mask_;
+  for (std::size_t probes = 0; probes < layout_.index_slots; ++probes, i = (i + 1) & mask_) {
+    const auto v = slot(i);
+    if (v == 0) return {found::no, i};
+    const auto pos = slot_pos(v);
+    if (!is_live(pos)) return {found::broken};
+    if (slot_tag(v) == tag && entry(pos).hash == h) return {found::yes, i, pos};
+  }
+  return {found::broken};  // no empty slot: not a table we wrote
+}
+
+// false when there is no empty slot, which a sound index always has (load <= 1/2).
+bool record_table::link(const host_replay::hash& h, std::size_t pos) {
+  const auto tag = tag_of(h);
+  std::size_t i = tag & mask_;
+  for (std::size_t probes = 0; probes < layout_.index_slots; ++probes, i = (i + 1) & mask_) {
+    if (slot(i) == 0) {
+      set_slot(i, make_slot(tag, pos));
+      return true;
+    }
+  }
+  return false;
+}
+
+// Empties slot `hole` and moves back each following slot that may live there (its home
+// is not between the hole and where it sits), so no probe ever steps over a hole.
+void record_table::erase_slot(std::size_t hole) {
+  std::size_t i = hole;
+  for (std::size_t probes = 0; probes < layout_.index_slots; ++probes) {
+    i = (i + 1) & mask_;
+    const auto v = slot(i);
+    if (v == 0) break;
+    const std::size_t home = slot_tag(v) & mask_;
+    const bool stays = ((i - home) & mask_) < ((i - hole) & mask_);
+    if (!stays) {
+      set_slot(hole, v);
+      hole = i;
+    }
+  }
+  set_slot(hole, 0);
+}
+
+// Removes the slot that points at ring position `pos`, if there is one (an entry
+// whose hash was added again after it expired has none). false: the index is damaged.
+bool record_table::unlink(std::size_t pos) {
+  const auto tag = tag_of(entry(pos).hash);
+  std::size_t i = tag & mask_;
+  for (std::size_t probes = 0; probes < layout_.index_slots; ++probes, i = (i + 1) & mask_) {
+    const auto v = slot(i);
+    if (v == 0) return true;
+    if (slot_pos(v) == pos) {
+      erase_slot(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The ring is what the record holds; the index only finds entries in it, so it can
+// always be rebuilt from the ring. A hash present twice (added again after it
+// expired) ends up pointing at its later entry.
+void record_table::rebuild_index() {
+  begin_update();
+  std::memset(data_ + layout_.index_offset, 0, layout_.index_slots * sizeof(std::uint64_t));
+  for (auto seq = h_.head; seq != h_.tail; ++seq) {
+    const std::size_t pos = seq % layout_.capacity;
+    const auto e = entry(pos);
+    const auto l = find(e.hash);
+    if (l.what == found::yes)
+      set_slot(l.slot, make_slot(tag_of(e.hash), pos));
+    else
+      link(e.hash, pos);  // cannot fail: at most capacity entries in 2 * capacity slots
+  }
+}
+
+void record_table::widen_window(std::int64_t window_ns) {
+  if (window_ns <= h_.window_ns) return;
+  h_.window_ns = window_ns;
+  changed_ = true;
+}
+
+void record_table::drop_oldest() {
+  const std::size_t pos = h_.head % layout_.capacity;
+  if (!unlink(pos)) {
+    rebuild_index();
+    unlink(pos);
+  }
+  ++h_.head;
+  changed_ = true;
+}
+
+// Entries are in the order they were added, which is nearly the order of their times
+// (a process may take `now` just before another one takes the lock): an entry a
+// little out of order expires when its predecessors have.
+void record_table::expire_oldest(std::int64_t now_ns) {
+  while (h_.tail != h_.head && expired(entry(h_.head % layout_.capacity).first_ns, now_ns, h_.window_ns))
+    drop_oldest();
+}
+
+std::int64_t record_table::first_accepted(const host_replay::hash& h, std::int64_t now_ns) {
+  auto l = find(h);
+  if (l.what == found::broken) {
+    rebuild_index();
+    l = find(h);
+  }
+  if (l.what == found::yes) {
+    const auto first = entry(l.pos).first_ns;
+    if (!expired(first, now_ns, h_.window_ns)) return first;
+    erase_slot(l.slot);  // its ring entry stays, unindexed, until head passes it
+  }
+  if (h_.tail - h_.head == layout_.capacity) drop_oldest();
+  const std::size_t pos = h_.tail % layout_.capacity;
+  set_entry(pos, {h, now_ns});
+  ++h_.tail;
+  if (!link(h, pos)) rebuild_index();
+  return now_ns;
+}
+
+// ---- Files, locks and places ------------------------------------------------------
+
+// A word of the mapped header that processes share through atomics (and the futex).
+std::uint32_t* header_word_ptr(const detail::record_file& f, std::size_t offset) {
+  return reinterpret_cast<std::uint32_t*>(f.data() + offset);
+}
+
+// The header's words can be touched only while the mapping lies within the file:
+// checked again here because a waiter does not hold the lock under which the size
+// was last checked.
+bool header_mapped(const detail::record_file& f) {
+  struct stat st {};
+  return f.data() && ::fstat(f.fd(), &st) == 0 && static_cast<std::size_t>(st.st_size) >= sizeof(record_header);
+}
+
+// Sleeps until a holder bumps `releases` from `seen`, or `limit` passes. The futex is
+// process-shared (not FUTEX_PRIVATE): every mapping of the file names the same word.
+// A spurious wake only means one more try.
+void sleep_until_release(std::uint32_t* releases, std::uint32_t seen, std::chrono::nanoseconds limit) {
+  if (!releases) {  // no mapping to sleep on (the first open): poll
+    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(limit, std::chrono::microseconds(100)));
+    return;
+  }
+  const timespec timeout{static_cast<time_t>(limit.count() / 1'000'000'000),
+                         static_cast<long>(limit.count() % 1'000'000'000)};
+  ::syscall(SYS_futex, releases, FUTEX_WAIT, seen, &timeout, nullptr, 0);
+}
+
+void wake_all(std::uint32_t* releases) {
+  ::syscall(SYS_futex, releases, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+}
+
+// flock, waiting at most `wait`: returns 0, or an errno (EWOULDBLOCK when `wait`
+// passed). Before each try that may fail, the waiter notes `releases` and sets
+// `waiting`, so a holder that unlocks after that try sees `waiting` and bumps
+// `releases`, and the sleep returns at once: no wake is lost.
+int lock_within(const detail::record_file& f, std::chrono::milliseconds wait) {
+  if (::flock(f.fd(), LOCK_EX | LOCK_NB) == 0) return 0;
+  if (errno != EWOULDBLOCK && errno != EINTR) return errno;
+  const auto deadline = host_replay::clock::now() + wait;
+  for (;;) {
+    const auto left = deadline - host_replay::clock::now();
+    if (left <= decltype(left)::zero()) return EWOULDBLOCK;
+    std::uint32_t* releases = nullptr;
+    std::uint32_t seen = 0;
+    if (header_mapped(f)) {
+      releases = header_word_ptr(f, offsetof(record_header, releases));
+      seen = std::atomic_ref(*releases).load();
+      std::atomic_ref(*header_word_ptr(f, offsetof(record_header, waiting))).store(1);
+    }
+    if (::flock(f.fd(), LOCK_EX | LOCK_NB) == 0) return 0;
+    if (errno != EWOULDBLOCK && errno != EINTR) return errno;
+    sleep_until_release(releases, seen, std::min<std::chrono::nanoseconds>(left, std::chrono::milliseconds(1)));
+  }
+}
+
+// 0660 in a directory shared by a group (setgid, so the file gets the directory's
+// group, and group-writable): that is how an admin says that services of several
+// users share one record; 0600 would shut the others out and leave each with only
+// its in-process cache. Otherwise 0600: whoever can write the record can erase
+// hashes and so let a replay through.
+mode_t record_mode(const std::filesystem::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & S_ISGID) && (st.st_mode & S_IWGRP)) return 0660;
+  return 0600;
+}
+
+struct fresh_record {
+  detail::record_file file;
+  std::string temp_path;
+  std::string why;
+};
+
+// A complete, empty, locked record under a temporary name in the record's directory.
+// Its space is allocated now: a full disk is an error here, never a fault on a later
+// store into the mapping.
+fresh_record create_record(const std::filesystem::path& path, std::size_t capacity, std::int64_t window_ns,
+                           const boot_id& boot) {
+  fresh_record r;
+  const auto dir = path.parent_path();
+  r.temp_path = path.string() + ".new-XXXXXX";
+  const int fd = ::mkostemp(r.temp_path.data(), O_CLOEXEC);
+  if (fd < 0) {
+    r.why = "cannot create replay record in " + dir.string() + ": " + errno_text(errno);
+    return r;
+  }
+  r.file = detail::record_file(fd);
+  const auto l = layout_for(capacity);
+  int err = 0;
+  const char* step = "";
+  if (::fchmod(fd, record_mode(dir)) != 0) {
+    err = errno, step = "fchmod";
+  } else if (int e = ::posix_fallocate(fd, 0, static_cast<off_t>(l.file_size)); e != 0) {
+    err = e, step = "allocate";
+  } else if (!r.file.map(l.file_size)) {
+    err = errno, step = "mmap";
+  } else if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    err = errno, step = "flock";
+  }
+  if (err != 0) {
+    ::unlink(r.temp_path.c_str());
+    r.file.close();
+    r.why = "cannot create replay record " + path.string() + ": " + step + ": " + errno_text(err);
+    return r;
+  }
+  const auto h = fresh_header(capacity, window_ns, boot);
+  std::memcpy(r.file.data(), &h, sizeof h);
+  return r;
+}
+
+// The kernel's random id of this boot, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
+std::optional<boot_id> read_boot_id(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string text;
+  if (!std::getline(in, text)) return std::nullopt;
+  boot_id id{};
+  std::size_t digits = 0;
+  for (char c : text) {
+    if (c == '-') continue;
+    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (v < 0 || digits == 2 * id.size()) return std::nullopt;
+    id[digits / 2] = static_cast<std::uint8_t>(id[digits / 2] << 4 | v);
+    ++digits;
+  }
+  if (digits != 2 * id.size()) return std::nullopt;
+  return id;
+}
+
+// Why `dir` cannot hold the record, "" when it can.
+std::string dir_problem(const std::filesystem::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return errno_text(errno);
+  if (!S_ISDIR(st.st_mode)) return "not a directory";
+  if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0) return "not writable: " + errno_text(errno);
+  return {};
+}
+
+bool is_off(std::string_view setting) {
+  return setting.size() == 3 && std::tolower(static_cast<unsigned char>(setting[0])) == 'o' &&
+         std::tolower(static_cast<unsigned char>(setting[1])) == 'f' &&
+         std::tolower(static_cast<unsigned char>(setting[2])) == 'f';
+}
+
+}  // namespace
+
+// ---- detail::record_file ----------------------------------------------------------
+
+namespace detail {
+
+record_file::record_file(record_file&& o) noexcept
+    : fd_(std::exchange(o.fd_, -1)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+
+record_file& record_file::operator=(record_file&& o) noexcept {
+  if (this != &o) {
+    close();
+    fd_ = std::exchange(o.fd_, -1);
+    data_ = std::exchange(o.data_, nullptr);
+    size_ = std::exchange(o.size_, 0);
+  }
+  return *this;
+}
+
+void record_file::close() {
+  if (data_) ::munmap(data_, size_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  data_ = nullptr;
+  size_ = 0;
+}
+
+bool record_file::map(std::size_t size) {
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  if (p == MAP_FAILED) return false;
+  data_ = static_cast<std::byte*>(p);
+  size_ = size;
+  return true;
+}
+
+}  // namespace detail
+
+// ---- host_replay ------------------------------------------------------------------
+
+host_replay::host_replay(std::filesystem::path path, std::chrono::nanoseconds window, std::size_t capacity,
+                         boot_id boot, options opts)
+    : path_(std::move(path)),
+      window_ns_(std::max<std::int64_t>(window.count(), 0)),
+      capacity_(std::clamp<std::size_t>(capacity, 1, max_capacity)),
+      boot_id_(boot),
+      options_(std::move(opts)) {}
+
+host_replay::result host_replay::first_accepted(const hash& h, clock::time_point now) {
+  result r;
+  record_header header;
+  if (auto why = acquire(header, r.problem); !why.empty()) {
+    unlock();
+    r.problem = std::move(why);
+    return r;
+  }
+  record_table table(file_.data(), header);
+  if (table.interrupted()) table.rebuild_index();  // a writer died mid-update
+  table.widen_window(window_ns_);
+  table.expire_oldest(to_ns(now));
+  r.first = from_ns(table.first_accepted(h, to_ns(now)));
+  table.finish();
+  unlock_and_wake();
+  return r;
+}
+
+// Locks the file at path_ and makes sure it is one to trust, replacing it when not.
+// On success the lock is held and `header` is the file's; `notice` says what was
+// wrong with a file that was replaced. On failure the lock may be held: unlock().
+std::string host_replay::acquire(record_header& header, std::string& notice) {
+  for (int attempt = 0; attempt < max_open_attempts; ++attempt) {
+    auto why = file_.is_open() ? lock() : open_locked();
+    if (!why.empty()) return why;
+    if (!file_.is_open()) continue;  // another process created it first: open theirs
+    const auto check = inspect(file_, boot_id_, header);
+    if (check.what == verdict::replaced) {
+      file_.close();
+      continue;
+    }
+    if (check.what == verdict::unusable) return "cannot use replay record " + path_.string() + ": " + check.why;
+    if (check.what == verdict::corrupt)
+      notice = "replay record " + path_.string() + " was " + check.why + "; rebuilt it empty";
+    if (check.what != verdict::sound) {
+      if (why = replace(true); !why.empty()) return why;
+      std::memcpy(&header, file_.data(), sizeof header);
+    }
+    capacity_in_file_ = header.capacity;
+    return {};
+  }
+  return "replay record " + path_.string() + " was replaced " + std::to_string(max_open_attempts) +
+         " times while being opened";
+}
+
+// Opens the file at path_ and locks it, creating it when there is none. Creating
+// leaves file_ closed when another process created it first.
+std::string host_replay::open_locked() {
+  const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd >= 0) {
+    file_ = detail::record_file(fd);
+    return lock();
+  }
+  if (errno == ENOENT) return replace(false);
+  if (errno == ELOOP) return "cannot open replay record " + path_.string() + ": it is a symbolic link";
+  return "cannot open replay record " + path_.string() + ": " + errno_text(errno);
+}
+
+// Puts a fresh, empty, locked file at path_ and makes it the current one. Replacing
+// (the current file is locked and cannot be trusted): rename over it, which unlinks it
+// for every process that has it open. Creating (there was none): link, which fails
+// when another process was first, so two creators never both think theirs is the one.
+std::string host_replay::replace(bool path_exists) {
+  auto fresh = create_record(path_, capacity_, window_ns_, boot_id_);
+  if (!fresh.why.empty()) return fresh.why;
+  const char* temp = fresh.temp_path.c_str();
+  if (path_exists) {
+    if (::rename(temp, path_.c_str()) != 0) {
+      const int e = errno;
+      ::unlink(temp);
+      return "cannot replace replay record " + path_.string() + ": " + errno_text(e);
+    }
+  } else {
+    const int rc = ::link(temp, path_.c_str());
+    const int e = errno;
+    ::unlink(temp);
+    if (rc != 0 && e == EEXIST) return {};
+    if (rc != 0) return "cannot create replay record " + path_.string() + ": " + errno_text(e);
+  }
+  file_ = std::move(fresh.file);
+  return {};
+}
+
+std::string host_replay::lock() {
+  const int e = lock_within(file_, options_.lock_wait);
+  if (e == 0) return {};
+  if (e == EWOULDBLOCK)
+    return "replay record " + path_.string() + " stayed locked by another process for " +
+           std::to_string(options_.lock_wait.count()) + " ms";
+  return "cannot lock replay record " + path_.string() + ": " + errno_text(e);
+}
+
+void host_replay::unlock() {
+  if (file_.is_open()) ::flock(file_.fd(), LOCK_UN);
+}
+
+// Unlocks a file whose mapping was checked under this lock, and wakes whoever sleeps
+// waiting for it. Clearing `waiting` first: a waiter that loses the next race sets it
+// again before it sleeps.
+void host_replay::unlock_and_wake() {
+  ::flock(file_.fd(), LOCK_UN);
+  std::atomic_ref waiting(*header_word_ptr(file_, offsetof(record_header, waiting)));
+  if (waiting.load() == 0 || waiting.exchange(0) == 0) return;
+  auto* releases = header_word_ptr(file_, offsetof(record_header, releases));
+  std::atomic_ref(*releases).fetch_add(1);
+  wake_all(releases);
+}
+
+// Under the lock right after opening: a process that asks for a longer window than the
+// file has must not see its hashes expire by the shorter one before its first write.
+void host_replay::widen_window(record_header& header) {
+  record_table table(file_.data(), header);
+  table.widen_window(window_ns_);
+  table.finish();
+}
+
+host_replay_opened open_host_replay(const std::filesystem::path& path, std::chrono::nanoseconds window,
+                                    std::size_t capacity, const host_replay::options& opts) {
+  host_replay_opened r;
+  const auto boot = read_boot_id(opts.boot_id_file);
+  if (!boot) {
+    r.why = "cannot read this boot's id from " + opts.boot_id_file.string();
+    return r;
+  }
+  host_replay record(path, window, capacity, *boot, opts);
+  record_header header;
+  auto why = record.acquire(header, r.rebuilt);
+  if (!why.empty()) {
+    record.unlock();
+    r.why = std::move(why);
+    return r;
+  }
+  record.widen_window(header);
+  record.unlock_and_wake();
+  r.record = std::move(record);
+  return r;
+}
+
+// ---- Places -----------------------------------------------------------------------
+
+host_replay_dirs host_replay_dirs::from_environment() {
+  host_replay_dirs d;
+  if (const char* dir = std::getenv("XDG_RUNTIME_DIR"); dir && *dir) d.runtime_dir = dir;
+  return d;
+}
+
+host_replay_location resolve_host_replay(std::string_view setting, const host_replay_dirs& dirs) {
+  if (is_off(setting)) return {};
+  if (!setting.empty()) {
+    std::filesystem::path path(setting);
+    if (!path.is_absolute()) return {{}, "replay_cache: '" + std::string(setting) + "' is not an absolute path"};
+    return {path, {}};
+  }
+  const auto system_problem = dir_problem(dirs.system_dir);
+  if (system_problem.empty()) return {dirs.system_dir / "replay", {}};
+  const auto why = "no place for the host-wide replay record: " + dirs.system_dir.string() + ": " + system_problem;
+  if (!dirs.runtime_dir || !dirs.runtime_dir->is_absolute()) return {{}, why + ", and XDG_RUNTIME_DIR is not set"};
+  const auto dir = *dirs.runtime_dir / "remaphore";
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return {{}, why + ", and " + dir.string() + ": " + errno_text(errno)};
+  if (auto problem = dir_problem(dir); !problem.empty()) return {{}, why + ", and " + dir.string() + ": " + problem};
+  return {dir / "replay", {}};
+}
+
+}  // namespace remaphore::core
