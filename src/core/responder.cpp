@@ -102,6 +102,18 @@ void responder::answer(const accepted_message& m, const std::string& payload) {
              {{"event", std::string_view("reply")},
               {"to", std::string_view(m.peer ? m.peer->destination : std::string())},
               {"bytes", static_cast<std::int64_t>(reply.size())}});
+  remembered_.remember(m.hash, std::move(reply), remembered_replies::clock::now());
+}
+
+bool responder::resend(const std::array<std::uint8_t, 32>& request_hash) {
+  auto reply = remembered_.find(request_hash, remembered_replies::clock::now());
+  if (!reply) return false;
+  if (auto ec = client_.publish(protocol::subjects::reply(opts_.subject_root, request_hash), *reply)) {
+    log::error("cannot send the reply again: " + ec.message());
+    return false;
+  }
+  log::info("sent the reply to a request again (its requester asked again)");
+  return true;
 }
 
 asio::awaitable<void> responder::handle(const accepted_message& m) {
