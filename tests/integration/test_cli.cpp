@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli_support.hpp"
+#include "support/mute_listener.hpp"
 #include "nats/proto/nkeys.hpp"
 #include "support/jwt.hpp"
 #include "protocol/keys.hpp"
@@ -258,18 +259,8 @@ TEST_CASE("cli: exit 3 when no server can be reached") {
 }
 
 TEST_CASE("cli: exit 3 when a server accepts the connection but never speaks (--connect-timeout)") {
-  // A listening socket nobody accepts from: the kernel completes the TCP handshake,
-  // then nothing (no INFO) ever comes.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(fd, 16) == 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::string url = "nats://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  mute_listener mute;
+  const std::string url = mute.url();
 
   temp_dir dir;
   auto k = keygen();
@@ -286,7 +277,6 @@ TEST_CASE("cli: exit 3 when a server accepts the connection but never speaks (--
     CHECK(r.err.find("cannot connect") != std::string::npos);
   }
   CHECK(std::chrono::steady_clock::now() - start < 5s);
-  ::close(fd);
 }
 
 TEST_CASE("cli: exit 3 when the server refuses our token, 0 with the right one") {
@@ -583,17 +573,8 @@ TEST_CASE("cli: a payload full of shell metacharacters is one argument and runs 
 }
 
 TEST_CASE("cli: -t is a deadline from the start, covering connect: a mute server cannot stretch it") {
-  // A listening socket nobody accepts from: TCP connects, no INFO ever comes.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(fd, 16) == 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::string url = "nats://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  mute_listener mute;
+  const std::string url = mute.url();
   temp_dir dir;
   auto k = keygen();
   auto cfg = dir.write("mute.conf", self_config(url, k, "node.a").text());
@@ -606,5 +587,4 @@ TEST_CASE("cli: -t is a deadline from the start, covering connect: a mute server
     CHECK(r.err.find("-t deadline") != std::string::npos);
     CHECK(took < 10s);  // with the connect timeout counted apart, 31 s
   }
-  ::close(fd);
 }

@@ -13,6 +13,7 @@
 #include "core/retained.hpp"
 #include "nats/client.hpp"
 #include "nats/error.hpp"
+#include "support/client_options.hpp"
 #include "support/coro.hpp"
 
 namespace asio = boost::asio;
@@ -24,12 +25,6 @@ namespace nats = remaphore::nats;
 namespace core = remaphore::core;
 
 namespace {
-
-nats::options client_options(const nats_server& server) {
-  nats::options o;
-  o.servers = {server.url()};
-  return o;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
