@@ -13,6 +13,7 @@
 #include <ctime>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli_support.hpp"
@@ -587,4 +588,34 @@ TEST_CASE("cli: -t is a deadline from the start, covering connect: a mute server
     CHECK(r.err.find("-t deadline") != std::string::npos);
     CHECK(took < 10s);  // with the connect timeout counted apart, 31 s
   }
+}
+
+TEST_CASE("cli: --connect-retry waits for a server that comes up late, and without it exit 3 comes at once") {
+  int port = 0;
+  {
+    nats_server probe;  // a free port, then nobody on it
+    port = probe.port();
+  }
+  temp_dir dir;
+  auto k = keygen();
+  const std::string url = "nats://127.0.0.1:" + std::to_string(port);
+  auto cfg = dir.write("late.conf", self_config(url, k, "node.late").text());
+
+  auto start = std::chrono::steady_clock::now();
+  auto at_once = run_remaphore({"-c", cfg, "-s", "-t", "20s"});
+  CHECK(at_once.exit_code == 3);
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+
+  auto patient = spawn({"-c", cfg, "-s", "--connect-retry", "-t", "20s"});
+  std::this_thread::sleep_for(1500ms);
+  nats_server late("", {}, port);
+  auto r = patient.wait(run_bound);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(count_of(r.err, "(still trying)") == 1);  // one warning per server per minute
+
+  // Never reachable: exit 3 at the deadline, naming the server.
+  late.stop();
+  auto gave_up = run_remaphore({"-c", cfg, "-s", "--connect-retry", "-t", "1s"});
+  CHECK(gave_up.exit_code == 3);
+  CHECK(gave_up.err.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
 }
