@@ -1,28 +1,15 @@
-// The host-wide replay record; the file layout, trust and locking rules are described
-// at the top of host_replay.hpp.
+// The host-wide replay record; the file layout, trust and locking rules, and the
+// Flow this file runs (opening the record; each message's read-modify-write under the
+// lock), are described at the top of host_replay.hpp. The steps live beside it:
+// host_replay_layout (the header and its checks), host_replay_table (the ring and its
+// index), host_replay_file (opening, creating and replacing the file), host_replay_lock
+// (the lock and its futex) and host_replay_places (where the record goes).
 #include "core/host_replay.hpp"
 
-#include <fcntl.h>
-#include <linux/futex.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <bit>
-#include <cctype>
-#include <cerrno>
-#include <climits>
-#include <cstddef>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <system_error>
-#include <thread>
-#include <type_traits>
+#include <string>
 #include <utility>
 
 #include "core/host_replay_layout.hpp"
@@ -30,16 +17,9 @@
 
 namespace remaphore::core {
 
-using detail::record_entry;
-using detail::record_header;
 using detail::boot_id;
-using detail::errno_text;
-using detail::file_check;
-using detail::fresh_header;
-using detail::header_checksum;
 using detail::inspect;
-using detail::layout_for;
-using detail::record_layout;
+using detail::record_header;
 using detail::record_table;
 using detail::verdict;
 
@@ -57,8 +37,6 @@ host_replay::clock::time_point from_ns(std::int64_t ns) {
   return host_replay::clock::time_point(
       std::chrono::duration_cast<host_replay::clock::duration>(std::chrono::nanoseconds(ns)));
 }
-
-// ---- Boot id and places ----------------------------------------------------------
 
 // The kernel's random id of this boot, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
 std::optional<boot_id> read_boot_id(const std::filesystem::path& file) {
@@ -78,24 +56,7 @@ std::optional<boot_id> read_boot_id(const std::filesystem::path& file) {
   return id;
 }
 
-// Why `dir` cannot hold the record, "" when it can.
-std::string dir_problem(const std::filesystem::path& dir) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return errno_text(errno);
-  if (!S_ISDIR(st.st_mode)) return "not a directory";
-  if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0) return "not writable: " + errno_text(errno);
-  return {};
-}
-
-bool is_off(std::string_view setting) {
-  return setting.size() == 3 && std::tolower(static_cast<unsigned char>(setting[0])) == 'o' &&
-         std::tolower(static_cast<unsigned char>(setting[1])) == 'f' &&
-         std::tolower(static_cast<unsigned char>(setting[2])) == 'f';
-}
-
 }  // namespace
-
-// ---- host_replay ------------------------------------------------------------------
 
 host_replay::host_replay(std::filesystem::path path, std::chrono::nanoseconds window, std::size_t capacity,
                          boot_id boot, options opts)
@@ -178,32 +139,6 @@ host_replay_opened open_host_replay(const std::filesystem::path& path, std::chro
   record.unlock_and_wake();
   r.record = std::move(record);
   return r;
-}
-
-// ---- Places -----------------------------------------------------------------------
-
-host_replay_dirs host_replay_dirs::from_environment() {
-  host_replay_dirs d;
-  if (const char* dir = std::getenv("XDG_RUNTIME_DIR"); dir && *dir) d.runtime_dir = dir;
-  return d;
-}
-
-host_replay_location resolve_host_replay(std::string_view setting, const host_replay_dirs& dirs) {
-  if (is_off(setting)) return {};
-  if (!setting.empty()) {
-    std::filesystem::path path(setting);
-    if (!path.is_absolute()) return {{}, "replay_cache: '" + std::string(setting) + "' is not an absolute path"};
-    return {path, {}};
-  }
-  const auto system_problem = dir_problem(dirs.system_dir);
-  if (system_problem.empty()) return {dirs.system_dir / "replay", {}};
-  const auto why = "no place for the host-wide replay record: " + dirs.system_dir.string() + ": " + system_problem;
-  if (!dirs.runtime_dir || !dirs.runtime_dir->is_absolute()) return {{}, why + ", and XDG_RUNTIME_DIR is not set"};
-  const auto dir = *dirs.runtime_dir / "remaphore";
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return {{}, why + ", and " + dir.string() + ": " + errno_text(errno)};
-  if (auto problem = dir_problem(dir); !problem.empty()) return {{}, why + ", and " + dir.string() + ": " + problem};
-  return {dir / "replay", {}};
 }
 
 }  // namespace remaphore::core
