@@ -56,6 +56,7 @@ boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::
   ro.destmatch_env = !cli.no_dest_filter;
   ro.subject_root = cfg.subject;
   ro.replier = cfg.effective_default_identity();
+  ro.remember_for = core::replay_window(cfg.allow_skew);
   auto record = open_host_record(cfg);
   if (record) o.host_record = &*record;
   co_return co_await run_connected(cli, cfg, {until, true}, [&](nats::client& c) -> boost::asio::awaitable<int> {

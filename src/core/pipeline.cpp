@@ -69,8 +69,12 @@ const protocol::peer* peer_index::find(std::string_view key_b58) const {
   return it == by_text_.end() ? nullptr : it->second;
 }
 
-pipeline::pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity)
-    : cfg_(cfg), filters_(std::move(f)), peers_(cfg), replay_(replay_window(cfg.allow_skew), replay_capacity) {
+pipeline::pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity,
+                   std::chrono::nanoseconds window)
+    : cfg_(cfg),
+      filters_(std::move(f)),
+      peers_(cfg),
+      replay_(window.count() > 0 ? window : replay_window(cfg.allow_skew), replay_capacity) {
   if (filters_.uuid) uuid_hex_ = protocol::hex_encode(filters_.uuid->data(), filters_.uuid->size());
   if (filters_.sender) sender_b58_ = filters_.sender->to_base58();
 }
@@ -163,8 +167,12 @@ verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cac
   // 6. Replay.
   auto hash = protocol::message_hash(wire);
   if (mono == replay_cache::clock::time_point{}) mono = replay_cache::clock::now();
-  if (!replay_.insert(hash, mono)) return drop(drop_reason::replay);
-  if (host_ && retained_for.count() == 0 && first_on_host_before_us(hash, mono)) return drop(drop_reason::replay);
+  if (!replay_.insert(hash, mono) ||
+      (host_ && retained_for.count() == 0 && first_on_host_before_us(hash, mono))) {
+    v.replayed_hash = hash;
+    v.replayed_request = env.request;
+    return drop(drop_reason::replay);
+  }
 
   ++accepted_;
   std::string matched = filters_.exact_destination ? *filters_.exact_destination

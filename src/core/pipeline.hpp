@@ -67,6 +67,10 @@ struct verdict {
   std::optional<accepted_message> message;  // set when accepted
   drop_reason reason = drop_reason::malformed;
   protocol::decode_error decode = protocol::decode_error::ok;  // with malformed
+  // With replay: the message's hash, and whether it asked for a reply (a request
+  // published again by a requester that lost its connection).
+  std::array<std::uint8_t, 32> replayed_hash{};
+  bool replayed_request = false;
 };
 
 // Peers by the base58 text of their key: a message's sender is looked up without
@@ -86,7 +90,9 @@ class peer_index {
 
 class pipeline {
  public:
-  pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity = 100000);
+  // `replay_window`: how long accepted hashes are kept; 0 for twice allow_skew.
+  pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity = 100000,
+           std::chrono::nanoseconds replay_window = std::chrono::nanoseconds(0));
 
   // `retained_for` > 0 for a message delivered from the retained-signal stream: its
   // send time may then lie up to that much further in the past. `mono` is the replay

@@ -9,6 +9,7 @@
 #include "core/retained.hpp"
 #include "log/log.hpp"
 #include "nats/error.hpp"
+#include "nats/jetstream.hpp"
 #include "protocol/duration.hpp"
 #include "protocol/subjects.hpp"
 
@@ -36,6 +37,15 @@ awaitable<void> park(asio::steady_timer& t, asio::steady_timer::time_point until
   co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
 }
 
+// A --since receiver takes signals as old as its window: it must remember them that
+// long, or one read again after a reconnect would be taken twice.
+std::chrono::nanoseconds receiver_replay_window(const protocol::config& cfg,
+                                                const std::optional<std::chrono::nanoseconds>& since) {
+  auto window = replay_window(cfg.allow_skew);
+  if (!since) return window;
+  return std::max(window, replay_window(*since + cfg.allow_skew));
+}
+
 }  // namespace
 
 receiver::receiver(nats::client& c, const protocol::config& cfg, receiver_options o, responder& r)
@@ -43,14 +53,15 @@ receiver::receiver(nats::client& c, const protocol::config& cfg, receiver_option
       cfg_(cfg),
       opts_(std::move(o)),
       responder_(r),
-      pipeline_(cfg, opts_.filter),
+      pipeline_(cfg, opts_.filter, 100000, receiver_replay_window(cfg, opts_.since)),
       policy_(opts_.rules),
+      retained_wake_(c.executor()),
       queue_wake_(c.executor()),
       drops_wake_(c.executor()) {}
 
 awaitable<outcome> receiver::run() {
   if (!co_await subscribe()) co_return outcome::failed;
-  auto r = co_await (read(live_, 0ns) || read(retained_, opts_.since.value_or(0ns)) || dispatch() ||
+  auto r = co_await (read_live() || read_retained() || follow_after_reconnects() || dispatch() ||
                      wait_deadline() || report_drops() || write_echo());
   auto result = std::visit([](outcome o) { return o; }, r);
   log_drop_summaries(true);
@@ -95,23 +106,74 @@ std::string receiver::ready_text() const {
   return text;
 }
 
-awaitable<outcome> receiver::read(nats::subscription_ptr sub, std::chrono::nanoseconds retained_for) {
-  if (!sub) {
-    asio::steady_timer idle(co_await asio::this_coro::executor);
-    co_await park(idle, forever);
-    co_return outcome::failed;  // cancelled: another branch ended the run
-  }
+// Parked until cancelled: a branch with nothing to do.
+awaitable<outcome> receiver::idle() {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  co_await park(t, forever);
+  co_return outcome::failed;  // only ever cancelled: another branch ended the run
+}
+
+awaitable<outcome> receiver::read_live() {
   for (;;) {
     nats::message m;
-    auto ec = co_await client_.next_msg(sub, m, 1h);
+    auto ec = co_await client_.next_msg(live_, m, 1h);
     if (ec == nats::errc::timeout) continue;
     if (ec) {
       log::error("stopped receiving: " + ec.message() +
                  (client_.error_text().empty() ? "" : " (" + client_.error_text() + ")"));
       co_return outcome::failed;
     }
-    if (auto done = co_await on_message(m, retained_for)) co_return *done;
+    auto done = co_await on_message(m, 0ns);
+    if (done) co_return *done;
   }
+}
+
+// The retained subscription is replaced after a reconnect; the old one then ends
+// with subscription_closed and the loop goes on with the new one.
+awaitable<outcome> receiver::read_retained() {
+  if (!opts_.since) co_return co_await idle();
+  for (;;) {
+    if (!retained_) {
+      co_await park(retained_wake_, forever);
+      auto cs = co_await asio::this_coro::cancellation_state;
+      if (cs.cancelled() != asio::cancellation_type::none) co_return outcome::failed;
+      continue;
+    }
+    auto sub = retained_;
+    nats::message m;
+    auto ec = co_await client_.next_msg(sub, m, 1h);
+    if (ec == nats::errc::timeout || ec == nats::errc::subscription_closed) continue;
+    if (ec) co_return co_await idle();  // the connection is gone: read_live says so
+    if (auto seq = nats::js::stream_sequence(m.reply)) retained_seq_ = std::max(retained_seq_, *seq);
+    auto done = co_await on_message(m, *opts_.since);
+    if (done) co_return *done;
+  }
+}
+
+awaitable<outcome> receiver::follow_after_reconnects() {
+  if (!opts_.since) co_return co_await idle();
+  for (auto seen = client_.reconnects();; seen = client_.reconnects()) {
+    auto ec = co_await client_.reconnected_after(seen);
+    if (ec) co_return co_await idle();  // closed: read_live says so
+    co_await follow_again();
+  }
+}
+
+// A new consumer from the last retained signal read (or the original window), on a
+// new inbox; the old consumer, if it survived the gap, loses its interest and expires.
+awaitable<void> receiver::follow_again() {
+  auto r = co_await follow_retained(client_, cfg_, opts_.subject, opts_.filter.uuid, *opts_.since, retained_seq_);
+  if (r.ec) {
+    log::warn("cannot read retained signals again after reconnecting: " + r.why + " (tried again at the next reconnect)");
+    co_return;
+  }
+  if (r.no_stream) co_return;  // still nothing retained
+  auto old = std::exchange(retained_, r.sub);
+  if (old) client_.unsubscribe(old);
+  retained_wake_.cancel();
+  log::info(retained_seq_ ? "reading retained signals again after reconnecting, after stream sequence " +
+                                std::to_string(retained_seq_)
+                          : std::string("reading retained signals again after reconnecting"));
 }
 
 awaitable<std::optional<outcome>> receiver::on_message(const nats::message& m, std::chrono::nanoseconds retained_for) {
@@ -120,6 +182,7 @@ awaitable<std::optional<outcome>> receiver::on_message(const nats::message& m, s
   if (auto problem = pipeline_.take_host_problem()) warn_host_problem(*problem);
   if (!v.message) {
     count_drop(v);
+    if (v.replayed_request) responder_.resend(v.replayed_hash);
     co_return std::nullopt;
   }
   auto& msg = *v.message;
@@ -194,12 +257,8 @@ awaitable<outcome> receiver::report_drops() {
 }
 
 awaitable<outcome> receiver::write_echo() {
-  if (opts_.echo) {
-    co_await opts_.echo->run();
-  } else {
-    asio::steady_timer idle(co_await asio::this_coro::executor);
-    co_await park(idle, forever);
-  }
+  if (!opts_.echo) co_return co_await idle();
+  co_await opts_.echo->run();
   co_return outcome::failed;  // only ever cancelled: another branch ended the run
 }
 

@@ -3,7 +3,10 @@
 //
 // Flow: run() subscribes live (and to retained signals with --since), flushes so the
 // subscriptions are in place, logs "ready", then runs side by side until one ends:
-//   read(live), read(retained)  message -> pipeline -> policy -> act
+//   read_live(), read_retained()  message -> pipeline -> policy -> act
+//   follow_after_reconnects()   with --since: after a lost connection, ask the stream
+//                               again from the last retained signal seen (the old
+//                               consumer may have expired, or the stream appeared)
 //   dispatch()                  queued commands, one at a time, in arrival order
 //   wait_deadline()             -t
 //   report_drops()              drop summaries, once per second per reason
@@ -52,7 +55,11 @@ class receiver {
 
  private:
   boost::asio::awaitable<bool> subscribe();
-  boost::asio::awaitable<outcome> read(nats::subscription_ptr sub, std::chrono::nanoseconds retained_for);
+  boost::asio::awaitable<outcome> read_live();
+  boost::asio::awaitable<outcome> read_retained();
+  boost::asio::awaitable<outcome> follow_after_reconnects();
+  boost::asio::awaitable<void> follow_again();
+  boost::asio::awaitable<outcome> idle();
   boost::asio::awaitable<std::optional<outcome>> on_message(const nats::message& m,
                                                             std::chrono::nanoseconds retained_for);
   boost::asio::awaitable<outcome> dispatch();
@@ -76,6 +83,8 @@ class receiver {
   bool host_problem_warned_ = false;
 
   nats::subscription_ptr live_, retained_;
+  std::uint64_t retained_seq_ = 0;  // stream sequence of the last retained signal read
+  boost::asio::steady_timer retained_wake_;
   std::deque<accepted_message> queue_;
   boost::asio::steady_timer queue_wake_;
   drop_summary suspicious_drops_, routine_drops_;

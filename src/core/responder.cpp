@@ -17,25 +17,47 @@ std::string sha256_hex(std::string_view data) {
   return protocol::hex_encode(protocol::message_hash(data));
 }
 
+// What every audit record says of the message it is about.
+struct message_facts {
+  explicit message_facts(const accepted_message& m)
+      : sender(m.sender.to_base58()),
+        peer(m.peer ? m.peer->destination : std::string()),
+        uuid(protocol::hex_encode(m.fields.uuid.data(), m.fields.uuid.size())),
+        payload_hash(sha256_hex(m.fields.payload)) {}
+  std::string sender, peer, uuid, payload_hash;
+};
+
 // One structured record per command run: who asked, what ran, how it ended.
 void audit_command(const accepted_message& m, const command_spec& spec, const command_result& r,
                    std::chrono::steady_clock::duration took) {
-  auto sender = m.sender.to_base58();
-  auto uuid = protocol::hex_encode(m.fields.uuid.data(), m.fields.uuid.size());
-  auto payload_hash = sha256_hex(m.fields.payload);
+  message_facts f(m);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
   log::write(r.exit_code == 0 ? log::level::info : log::level::warn,
              "command " + spec.argv.front() + " exited with " + std::to_string(r.exit_code),
              {{"event", std::string_view("command")},
-              {"sender", std::string_view(sender)},
-              {"peer", std::string_view(m.peer ? m.peer->destination : std::string())},
+              {"sender", std::string_view(f.sender)},
+              {"peer", std::string_view(f.peer)},
               {"verb", std::string_view(m.fields.verb)},
-              {"uuid", std::string_view(uuid)},
+              {"uuid", std::string_view(f.uuid)},
               {"payload_bytes", static_cast<std::int64_t>(m.fields.payload.size())},
-              {"payload_sha256", std::string_view(payload_hash)},
+              {"payload_sha256", std::string_view(f.payload_hash)},
               {"command", std::string_view(spec.argv.front())},
               {"exit_code", static_cast<std::int64_t>(r.exit_code)},
               {"duration_ms", static_cast<std::int64_t>(ms)}});
+}
+
+// One structured record per reply sent: to whom, for which request, how large.
+void audit_reply(const accepted_message& m, std::size_t reply_bytes) {
+  message_facts f(m);
+  log::write(log::level::info, "reply sent to " + (f.peer.empty() ? f.sender : f.peer),
+             {{"event", std::string_view("reply")},
+              {"sender", std::string_view(f.sender)},
+              {"peer", std::string_view(f.peer)},
+              {"verb", std::string_view(m.fields.verb)},
+              {"uuid", std::string_view(f.uuid)},
+              {"payload_bytes", static_cast<std::int64_t>(m.fields.payload.size())},
+              {"payload_sha256", std::string_view(f.payload_hash)},
+              {"reply_bytes", static_cast<std::int64_t>(reply_bytes)}});
 }
 
 }  // namespace
@@ -98,10 +120,19 @@ void responder::answer(const accepted_message& m, const std::string& payload) {
     return;
   }
   ++replies_sent_;
-  log::write(log::level::info, "reply sent",
-             {{"event", std::string_view("reply")},
-              {"to", std::string_view(m.peer ? m.peer->destination : std::string())},
-              {"bytes", static_cast<std::int64_t>(reply.size())}});
+  audit_reply(m, reply.size());
+  remembered_.remember(m.hash, std::move(reply), remembered_replies::clock::now());
+}
+
+bool responder::resend(const std::array<std::uint8_t, 32>& request_hash) {
+  auto reply = remembered_.find(request_hash, remembered_replies::clock::now());
+  if (!reply) return false;
+  if (auto ec = client_.publish(protocol::subjects::reply(opts_.subject_root, request_hash), *reply)) {
+    log::error("cannot send the reply again: " + ec.message());
+    return false;
+  }
+  log::info("sent the reply to a request again (its requester asked again)");
+  return true;
 }
 
 asio::awaitable<void> responder::handle(const accepted_message& m) {

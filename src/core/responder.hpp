@@ -6,12 +6,14 @@
 #pragma once
 #include <array>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/output_echo.hpp"
+#include "core/remembered_replies.hpp"
 #include "core/pipeline.hpp"
 #include "core/runner.hpp"
 #include "nats/client.hpp"
@@ -31,6 +33,8 @@ struct responder_options {
   // Answer every request with this output and exit code 0 instead of running
   // anything (emulated nodes that measure the messaging, not the commands).
   std::optional<std::string> fixed_output;
+  // How long a sent reply is kept to be sent again (the replay window).
+  std::chrono::nanoseconds remember_for = std::chrono::seconds(6);
 };
 
 // The command line and environment for one message.
@@ -46,10 +50,14 @@ std::string fit_reply(const protocol::identity& id, const std::array<std::uint8_
 
 class responder {
  public:
-  responder(nats::client& c, responder_options o) : client_(c), opts_(std::move(o)) {}
+  responder(nats::client& c, responder_options o)
+      : client_(c), opts_(std::move(o)), remembered_(opts_.remember_for) {}
 
   bool has_command() const { return !opts_.command.empty(); }
   std::uint64_t replies_sent() const { return replies_sent_; }
+  // Sends again the reply to this request if one was sent within the replay window:
+  // its requester lost its connection and asked again. False when there is none.
+  bool resend(const std::array<std::uint8_t, 32>& request_hash);
   // Runs the command for m (if any) and answers m if it asked for a reply.
   boost::asio::awaitable<void> handle(const accepted_message& m);
 
@@ -60,6 +68,7 @@ class responder {
   nats::client& client_;
   responder_options opts_;
   std::uint64_t replies_sent_ = 0;
+  remembered_replies remembered_;
 };
 
 }  // namespace remaphore::core

@@ -28,10 +28,13 @@ boost::asio::awaitable<retained_result> retain_signal(nats::client& c, const pro
                                                       const std::optional<std::string>& s, std::string_view wire);
 
 // Subscribes to an inbox and asks the stream to deliver there every retained signal
-// for this subject and uuid (all uuids when none) sent within `since`.
+// for this subject and uuid (all uuids when none) sent within `since`, or, when
+// `after_sequence` is not 0, every one stored after that stream sequence (a receiver
+// reading on after a lost connection).
 boost::asio::awaitable<retained_result> follow_retained(nats::client& c, const protocol::config& cfg,
                                                         const std::optional<std::string>& s,
                                                         const std::optional<std::vector<std::uint8_t>>& uuid,
-                                                        std::chrono::nanoseconds since);
+                                                        std::chrono::nanoseconds since,
+                                                        std::uint64_t after_sequence = 0);
 
 }  // namespace remaphore::core

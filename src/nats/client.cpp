@@ -115,6 +115,19 @@ awaitable<std::error_code> client::next_msg(const subscription_ptr& sub, message
   }
 }
 
+awaitable<std::error_code> client::reconnected_after(std::uint64_t seen) {
+  auto self = impl_;  // the loop may outlive this client
+  while (self->reconnects_ <= seen) {
+    if (self->closing()) co_return make_error_code(errc::connection_closed);
+    self->reconnect_wake_.expires_at(asio::steady_timer::time_point::max());
+    boost::system::error_code ec;
+    co_await self->reconnect_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    bool stop = co_await detail::cancelled();
+    if (stop) co_return make_error_code(asio::error::operation_aborted);
+  }
+  co_return std::error_code{};
+}
+
 awaitable<std::error_code> client::flush(std::chrono::nanoseconds timeout) {
   auto self = impl_;
   if (self->closing()) co_return make_error_code(errc::connection_closed);

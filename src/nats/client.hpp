@@ -134,6 +134,10 @@ class client {
   // empty for the other methods. Safe to log: the seed stays inside the client.
   const std::string& auth_key() const;
   std::uint64_t reconnects() const;
+  // Waits until the client has reconnected more than `seen` times (reconnects()), for
+  // work a new connection must redo: publishing a request again, recreating a
+  // JetStream consumer. errc::connection_closed once the client is closed.
+  boost::asio::awaitable<std::error_code> reconnected_after(std::uint64_t seen);
   // Servers in the pool: the configured ones plus those learned from INFO connect_urls.
   std::size_t known_servers() const;
   std::size_t pending_bytes() const;

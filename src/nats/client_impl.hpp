@@ -125,6 +125,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   boost::asio::steady_timer drained_;    // publish_async waiters, woken as the writer empties pending_
   boost::asio::steady_timer loop_done_;  // close() waits here for the loop's end
   boost::asio::steady_timer sleep_;      // backoff and spread between connect attempts
+  boost::asio::steady_timer reconnect_wake_;  // reconnected_after() waiters, woken at each reconnect
   std::deque<pong_due> pongs_;
 
   std::uint64_t next_sid_ = 1;

@@ -34,6 +34,7 @@ client::impl::impl(asio::any_io_executor ex, options opts)
       drained_(ex),
       loop_done_(ex),
       sleep_(ex),
+      reconnect_wake_(ex),
       rng_(std::random_device{}()) {
   for (const auto& s : opts_.servers)
     if (!pool_.add(s)) invalid_urls_.push_back(s);
@@ -219,6 +220,7 @@ awaitable<void> client::impl::reconnect_after(std::error_code why) {
     co_return;
   }
   ++reconnects_;
+  reconnect_wake_.cancel();
   emit(conn_event_kind::reconnected, {}, current_server());
 }
 
@@ -251,6 +253,7 @@ void client::impl::teardown() {
   writer_wake_.cancel();
   sleep_.cancel();
   drained_.cancel();
+  reconnect_wake_.cancel();
   for (auto& [sid, sub] : subs_) {
     sub->closed_ = true;
     sub->wake_.cancel();

@@ -1,6 +1,8 @@
 #include "nats/jetstream.hpp"
 
+#include <charconv>
 #include <ctime>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "nats/proto/error.hpp"
@@ -49,8 +51,8 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-awaitable<diagnostic> ensure_stream(client& c, const stream_config& cfg, std::chrono::nanoseconds timeout) {
-  nlohmann::json body = {
+static nlohmann::json stream_body(const stream_config& cfg) {
+  return {
       {"name", cfg.name},
       {"subjects", cfg.subjects},
       {"retention", "limits"},
@@ -61,14 +63,27 @@ awaitable<diagnostic> ensure_stream(client& c, const stream_config& cfg, std::ch
       {"discard", "old"},
       {"allow_direct", true},
   };
+}
+
+awaitable<stream_ensured> ensure_stream(client& c, const stream_config& cfg, std::chrono::nanoseconds timeout) {
+  stream_ensured out;
   nlohmann::json answer;
-  auto created = co_await call(c, "$JS.API.STREAM.CREATE." + cfg.name, body.dump(), answer, timeout);
-  if (created.error == errc::server_error) {
-    // Another host created it first, perhaps with another max_age: use it as it is.
-    nlohmann::json info;
-    if (!co_await call(c, "$JS.API.STREAM.INFO." + cfg.name, "", info, timeout)) co_return diagnostic{};
-  }
-  co_return created;
+  out.result = co_await call(c, "$JS.API.STREAM.CREATE." + cfg.name, stream_body(cfg).dump(), answer, timeout);
+  if (out.result.error != errc::server_error) co_return out;
+  // Created by another host first, with other settings: use it as it is, and say how
+  // long it keeps signals.
+  nlohmann::json info;
+  auto found = co_await call(c, "$JS.API.STREAM.INFO." + cfg.name, "", info, timeout);
+  if (found.error) co_return out;
+  out.result = diagnostic{};
+  auto age = info.value("config", nlohmann::json::object()).value("max_age", std::int64_t{0});
+  out.existing_max_age = std::chrono::nanoseconds(age);
+  co_return out;
+}
+
+awaitable<diagnostic> update_stream(client& c, const stream_config& cfg, std::chrono::nanoseconds timeout) {
+  nlohmann::json answer;
+  co_return co_await call(c, "$JS.API.STREAM.UPDATE." + cfg.name, stream_body(cfg).dump(), answer, timeout);
 }
 
 awaitable<diagnostic> publish(client& c, const std::string& subject, const std::string& payload,
@@ -86,14 +101,12 @@ awaitable<diagnostic> publish(client& c, const std::string& subject, const std::
 awaitable<diagnostic> create_push_consumer(client& c, const std::string& stream, const std::string& filter_subject,
                                            const std::string& deliver_subject,
                                            std::chrono::system_clock::time_point start,
-                                           std::chrono::nanoseconds timeout) {
+                                           std::chrono::nanoseconds timeout, std::uint64_t from_sequence) {
   nlohmann::json body = {
       {"stream_name", stream},
       {"config",
        {
            {"deliver_subject", deliver_subject},
-           {"deliver_policy", "by_start_time"},
-           {"opt_start_time", rfc3339(start)},
            {"ack_policy", "none"},
            {"filter_subject", filter_subject},
            {"inactive_threshold", std::chrono::nanoseconds(std::chrono::minutes(1)).count()},
@@ -101,8 +114,33 @@ awaitable<diagnostic> create_push_consumer(client& c, const std::string& stream,
            {"num_replicas", 1},
        }},
   };
+  auto& config = body["config"];
+  if (from_sequence > 0) {
+    config["deliver_policy"] = "by_start_sequence";
+    config["opt_start_seq"] = from_sequence;
+  } else {
+    config["deliver_policy"] = "by_start_time";
+    config["opt_start_time"] = rfc3339(start);
+  }
   nlohmann::json answer;
   co_return co_await call(c, "$JS.API.CONSUMER.CREATE." + stream, body.dump(), answer, timeout);
+}
+
+std::optional<std::uint64_t> stream_sequence(std::string_view reply_subject) {
+  std::vector<std::string_view> tokens;
+  while (!reply_subject.empty()) {
+    auto dot = reply_subject.find('.');
+    tokens.push_back(reply_subject.substr(0, dot));
+    reply_subject.remove_prefix(dot == std::string_view::npos ? reply_subject.size() : dot + 1);
+  }
+  if (tokens.size() < 9 || tokens[0] != "$JS" || tokens[1] != "ACK") return std::nullopt;
+  // 9 tokens: $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<time>.<pending>;
+  // 11 or more: two more (domain, account hash) after ACK.
+  const auto& text = tokens[tokens.size() == 9 ? 5 : 7];
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 }  // namespace remaphore::nats::js

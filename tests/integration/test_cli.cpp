@@ -13,9 +13,11 @@
 #include <ctime>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli_support.hpp"
+#include "support/mute_listener.hpp"
 #include "nats/proto/nkeys.hpp"
 #include "support/jwt.hpp"
 #include "protocol/keys.hpp"
@@ -258,18 +260,8 @@ TEST_CASE("cli: exit 3 when no server can be reached") {
 }
 
 TEST_CASE("cli: exit 3 when a server accepts the connection but never speaks (--connect-timeout)") {
-  // A listening socket nobody accepts from: the kernel completes the TCP handshake,
-  // then nothing (no INFO) ever comes.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(fd, 16) == 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::string url = "nats://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  mute_listener mute;
+  const std::string url = mute.url();
 
   temp_dir dir;
   auto k = keygen();
@@ -286,7 +278,6 @@ TEST_CASE("cli: exit 3 when a server accepts the connection but never speaks (--
     CHECK(r.err.find("cannot connect") != std::string::npos);
   }
   CHECK(std::chrono::steady_clock::now() - start < 5s);
-  ::close(fd);
 }
 
 TEST_CASE("cli: exit 3 when the server refuses our token, 0 with the right one") {
@@ -583,17 +574,8 @@ TEST_CASE("cli: a payload full of shell metacharacters is one argument and runs 
 }
 
 TEST_CASE("cli: -t is a deadline from the start, covering connect: a mute server cannot stretch it") {
-  // A listening socket nobody accepts from: TCP connects, no INFO ever comes.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(fd, 16) == 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::string url = "nats://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  mute_listener mute;
+  const std::string url = mute.url();
   temp_dir dir;
   auto k = keygen();
   auto cfg = dir.write("mute.conf", self_config(url, k, "node.a").text());
@@ -606,5 +588,34 @@ TEST_CASE("cli: -t is a deadline from the start, covering connect: a mute server
     CHECK(r.err.find("-t deadline") != std::string::npos);
     CHECK(took < 10s);  // with the connect timeout counted apart, 31 s
   }
-  ::close(fd);
+}
+
+TEST_CASE("cli: --connect-retry waits for a server that comes up late, and without it exit 3 comes at once") {
+  int port = 0;
+  {
+    nats_server probe;  // a free port, then nobody on it
+    port = probe.port();
+  }
+  temp_dir dir;
+  auto k = keygen();
+  const std::string url = "nats://127.0.0.1:" + std::to_string(port);
+  auto cfg = dir.write("late.conf", self_config(url, k, "node.late").text());
+
+  auto start = std::chrono::steady_clock::now();
+  auto at_once = run_remaphore({"-c", cfg, "-s", "-t", "20s"});
+  CHECK(at_once.exit_code == 3);
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+
+  auto patient = spawn({"-c", cfg, "-s", "--connect-retry", "-t", "20s"});
+  std::this_thread::sleep_for(1500ms);
+  nats_server late("", {}, port);
+  auto r = patient.wait(run_bound);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(count_of(r.err, "(still trying)") == 1);  // one warning per server per minute
+
+  // Never reachable: exit 3 at the deadline, naming the server.
+  late.stop();
+  auto gave_up = run_remaphore({"-c", cfg, "-s", "--connect-retry", "-t", "1s"});
+  CHECK(gave_up.exit_code == 3);
+  CHECK(gave_up.err.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
 }

@@ -13,6 +13,7 @@
 #include "core/retained.hpp"
 #include "nats/client.hpp"
 #include "nats/error.hpp"
+#include "support/client_options.hpp"
 #include "support/coro.hpp"
 
 namespace asio = boost::asio;
@@ -24,12 +25,6 @@ namespace nats = remaphore::nats;
 namespace core = remaphore::core;
 
 namespace {
-
-nats::options client_options(const nats_server& server) {
-  nats::options o;
-  o.servers = {server.url()};
-  return o;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -225,4 +220,33 @@ TEST_CASE("delivery: a --since receiver takes a retained signal the host took be
   auto late = run_remaphore({"-c", cfg, "-u", "job", "-t", "5s", "--since", "1m"});
   CHECK_MESSAGE(late.exit_code == 0, late.err);
   CHECK(count_of(late.err, "accepted '") == 1);
+}
+
+TEST_CASE("delivery: a request published again gets the same reply again, and the command runs once") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(2);
+  const auto& sender = keys[0];
+  const auto runs = dir.file("runs");
+  auto rx = start_receiver(concat({"-c", receiver_config(dir, server, sender, keys[1]), "-t", "60s"},
+                                  append_payload_to(runs)));
+  const auto request = sign(sender, signal_fields("asked twice", true));
+  std::vector<std::string> replies;
+  run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
+    nats::client c(ioc.get_executor(), client_options(server));
+    REQUIRE(!co_await c.connect());
+    auto sub = c.subscribe("remaphore." + protocol::hex_encode(protocol::message_hash(request)));
+    REQUIRE(!co_await c.flush(5s));
+    for (int i = 0; i < 2; ++i) {
+      REQUIRE(!c.publish("remaphore.all", request));
+      nats::message m;
+      REQUIRE(!co_await c.next_msg(sub, m, 10s));
+      replies.push_back(m.payload);
+    }
+    co_await c.close();
+  });
+  REQUIRE(replies.size() == 2);
+  CHECK(replies[0] == replies[1]);  // the same signed bytes
+  CHECK(slurp(runs) == "asked twice\n");
+  CHECK(rx.wait_stderr("sent the reply to a request again", event_bound));
 }

@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -333,4 +335,46 @@ TEST_CASE("cli: commands run one at a time in arrival order, and a full queue dr
   CHECK(slurp(runs) == expected);  // in order, no overlap, 65 to 67 dropped
   CHECK(rx.wait_stderr("command queue full: 2 messages dropped", event_bound));
   CHECK(rx.running());  // a full queue is no reason to stop
+}
+
+TEST_CASE("cli: with --log-format json every line is a JSON object, with an audit record per command and per reply") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  auto cfg = dir.write("c.conf", self_config(server.url(), k, "node.audit").text());
+  auto rx = start_receiver({"-c", cfg, "-o", "-t", "20s", "--log-format", "json", "sh", "-c", "echo done; exit 4"});
+  auto q = run_remaphore({"-c", cfg, "-r", "-t", "10s", "-u", "job-1", "the payload"});
+  CHECK(q.exit_code == 0);
+  auto r = rx.wait(run_bound);
+  CHECK(r.exit_code == 0);
+  std::vector<nlohmann::json> records;
+  std::istringstream lines(r.err);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    CHECK_MESSAGE(j.is_object(), line);
+    if (j.is_object()) records.push_back(j);
+  }
+  auto find = [&](const std::string& event) {
+    for (auto& j : records)
+      if (j.value("event", "") == event) return j;
+    return nlohmann::json();
+  };
+  auto command = find("command");
+  REQUIRE(command.is_object());
+  CHECK(command["level"] == "warn");  // a command that failed
+  CHECK(command["sender"] == k.pub);
+  CHECK(command["peer"] == "node.audit");
+  CHECK(command["verb"] == "ping");
+  CHECK(command["uuid"] == "6a6f622d31");  // "job-1"
+  CHECK(command["payload_bytes"] == 11);
+  CHECK(command["payload_sha256"].get<std::string>().size() == 64);
+  CHECK(command["command"] == "sh");
+  CHECK(command["exit_code"] == 4);
+  CHECK(command["duration_ms"].is_number());
+  CHECK(command["time"].get<std::string>().ends_with("Z"));
+  auto reply = find("reply");
+  REQUIRE(reply.is_object());
+  CHECK(reply["peer"] == "node.audit");
+  CHECK(reply["uuid"] == "6a6f622d31");
+  CHECK(reply["reply_bytes"].get<int>() > 0);
 }

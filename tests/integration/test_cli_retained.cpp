@@ -87,3 +87,26 @@ TEST_CASE("retained: without JetStream on the server, --retain and --since fail 
   CHECK(r.exit_code == 3);
   CHECK(r.err.find("JetStream is not enabled") != std::string::npos);
 }
+
+TEST_CASE("retained: a stream kept for another time is reported, and changed when the config says retain_max_age") {
+  nats_server server("", {"-js", "-sd", "{{DIR}}/js"});
+  auto k = keygen();
+  temp_dir dir;
+  auto conf = [&](const std::string& name, const std::string& extra) {
+    auto c = self_config(server.url(), k, "com.example.late");
+    if (!extra.empty()) c.extra = {extra};
+    return dir.write(name, c.text());
+  };
+  auto one_hour = conf("1h.conf", "retain_max_age: 1h");
+  auto by_default = conf("default.conf", "");
+  auto two_hours = conf("2h.conf", "retain_max_age: 2h");
+  REQUIRE(run_remaphore({"-c", one_hour, "-s", "--retain", "-u", "a"}).exit_code == 0);
+  auto warned = run_remaphore({"-c", by_default, "-s", "--retain", "-u", "b"});
+  CHECK(warned.exit_code == 0);
+  CHECK(warned.err.find("stream REMAPHORE keeps signals for 1h0m0s, not the 24h0m0s") != std::string::npos);
+  auto changed = run_remaphore({"-c", two_hours, "-s", "--retain", "-u", "c"});
+  CHECK(changed.exit_code == 0);
+  CHECK(changed.err.find("stream REMAPHORE now keeps signals for 2h0m0s (was 1h0m0s)") != std::string::npos);
+  auto again = run_remaphore({"-c", two_hours, "-s", "--retain", "-u", "d"});
+  CHECK(again.err.find("keeps signals") == std::string::npos);
+}

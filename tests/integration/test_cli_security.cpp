@@ -16,7 +16,9 @@
 #include "nats/error.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/keys.hpp"
+#include "support/client_options.hpp"
 #include "support/coro.hpp"
+#include "support/vectors.hpp"
 
 namespace asio = boost::asio;
 using namespace remaphore::test;
@@ -26,13 +28,6 @@ namespace protocol = remaphore::protocol;
 namespace nats = remaphore::nats;
 
 namespace {
-
-nats::options client_options(const nats_server& server) {
-  nats::options o;
-  o.servers = {server.url()};
-  o.allow_reconnect = false;
-  return o;
-}
 
 // The eight comma-separated fields of an envelope (the payload may hold commas).
 std::vector<std::string> fields_of(const std::string& wire) {
@@ -162,7 +157,7 @@ TEST_CASE("cli: a replayed or forged message never runs the command") {
 }
 
 TEST_CASE("cli: envelopes made by the Go tool are accepted with its config, once each, and answered") {
-  auto vectors = nlohmann::json::parse(slurp(REMAPHORE_VECTORS));
+  auto vectors = load_go_vectors();
   REQUIRE(vectors["vectors"].size() >= 2);
   nats_server server;
   temp_dir dir;

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "support/vectors.hpp"
+
 #include <fstream>
 #include <random>
 #include <nlohmann/json.hpp>
@@ -13,11 +15,6 @@ using namespace std::string_literals;
 
 namespace {
 
-nlohmann::json load_vectors() {
-  std::ifstream in(REMAPHORE_VECTORS);
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
-}
 
 config parse_ok(std::string_view text) {
   config c;
@@ -45,7 +42,7 @@ struct keys {
 }  // namespace
 
 TEST_CASE("config: the Go vector config parses with its identity and peer") {
-  const auto v = load_vectors();
+  const auto v = remaphore::test::load_go_vectors();
   const auto c = parse_ok(v["config"].get<std::string>());
   const auto pub = parse_public_key(v["sender_public_key"].get<std::string>());
   const auto priv = parse_private_key(v["sender_private_key"].get<std::string>());

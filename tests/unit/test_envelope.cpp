@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "support/vectors.hpp"
+
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -13,11 +15,6 @@ using namespace remaphore::protocol;
 
 namespace {
 
-nlohmann::json load_vectors() {
-  std::ifstream in(REMAPHORE_VECTORS);
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
-}
 
 config vector_config(const nlohmann::json& v) {
   config c;
@@ -48,7 +45,7 @@ std::string replace_field(const std::string& wire, int n, std::string_view value
 }  // namespace
 
 TEST_CASE("envelope: every Go vector decodes, verifies and re-encodes identically") {
-  const auto v = load_vectors();
+  const auto v = remaphore::test::load_go_vectors();
   const auto cfg = vector_config(v);
   const auto* id = cfg.effective_default_identity();
   REQUIRE(id != nullptr);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "support/vectors.hpp"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -8,16 +10,9 @@
 
 using namespace remaphore::protocol;
 
-namespace {
-nlohmann::json load_vectors() {
-  std::ifstream in(REMAPHORE_VECTORS);
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
-}
-}  // namespace
 
 TEST_CASE("keys: the Go vector key pair parses and matches") {
-  const auto v = load_vectors();
+  const auto v = remaphore::test::load_go_vectors();
   const auto pub = parse_public_key(v["sender_public_key"].get<std::string>());
   const auto priv = parse_private_key(v["sender_private_key"].get<std::string>());
   REQUIRE(pub);

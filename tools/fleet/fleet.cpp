@@ -9,7 +9,8 @@
 // one thread per core, each with its own io_context and a share of the nodes, and
 // prints "subscribed" once every node is. Then, for each message the nodes accept, it
 // prints the spread of the time from its publish (the envelope's send time) to each
-// node's acceptance, once no node has accepted it for a second. SIGINT or SIGTERM
+// node's acceptance, once no node has accepted it for a second; after the server was
+// lost, how long the nodes took to come back and the peak rate of their reconnects. SIGINT or SIGTERM
 // stops the nodes and prints the totals of every node's pipeline.
 //
 // Exit codes: 0 after a signal, 2 usage, 3 when the nodes could not all connect (the
@@ -70,13 +71,15 @@ struct settings {
   std::string reply = "ok";
   std::string latencies_file;  // every acceptance: "uuid destination milliseconds"
   std::chrono::seconds connect_bound{120};
+  std::chrono::milliseconds reconnect_spread{2000};  // as a receiver's default reconnect_jitter
 };
 
 [[noreturn]] void usage_error(const std::string& what) {
   std::fprintf(stderr,
                "remaphore-fleet: %s\n"
                "usage: remaphore-fleet [--url URL] [--nodes N] [--group-size G] [--dir DIR] [--threads T]\n"
-               "                       [--reply TEXT] [--latencies FILE] [--connect-bound SECONDS]\n",
+               "                       [--reply TEXT] [--latencies FILE] [--connect-bound SECONDS]\n"
+               "                       [--reconnect-spread-ms MS]\n",
                what.c_str());
   std::exit(2);
 }
@@ -95,6 +98,7 @@ settings parse_args(int argc, char** argv) {
       {"group-size", required_argument, nullptr, 'g'}, {"dir", required_argument, nullptr, 'd'},
       {"threads", required_argument, nullptr, 't'},    {"reply", required_argument, nullptr, 'r'},
       {"latencies", required_argument, nullptr, 'l'},  {"connect-bound", required_argument, nullptr, 'c'},
+      {"reconnect-spread-ms", required_argument, nullptr, 's'},
       {nullptr, 0, nullptr, 0}};
   for (int ch; (ch = getopt_long(argc, argv, "", longopts, nullptr)) != -1;) {
     switch (ch) {
@@ -106,6 +110,7 @@ settings parse_args(int argc, char** argv) {
       case 'r': s.reply = optarg; break;
       case 'l': s.latencies_file = optarg; break;
       case 'c': s.connect_bound = std::chrono::seconds(parse_count("--connect-bound", optarg, 1, 3600)); break;
+      case 's': s.reconnect_spread = std::chrono::milliseconds(parse_count("--reconnect-spread-ms", optarg, 0, 600000)); break;
       default: usage_error("unknown option");
     }
   }
@@ -191,12 +196,54 @@ class acceptance_log {
   std::optional<std::ofstream> latencies_;
 };
 
+// When nodes lost their server and when they were back: how long a fleet takes to
+// return after a restart, and how many connections a second the server then sees.
+class reconnect_log {
+ public:
+  void lost() {
+    std::lock_guard lock(mutex_);
+    if (!first_loss_) first_loss_ = std::chrono::steady_clock::now();
+    ++lost_;
+  }
+  void back() {
+    std::lock_guard lock(mutex_);
+    back_.push_back(std::chrono::steady_clock::now());
+  }
+  // Once every node that was lost is back (and nothing for a second): one line.
+  void report_when_settled() {
+    std::lock_guard lock(mutex_);
+    if (!first_loss_ || back_.size() < lost_ || back_.empty()) return;
+    if (std::chrono::steady_clock::now() - back_.back() < 1s) return;
+    std::sort(back_.begin(), back_.end());
+    std::size_t peak = 0;
+    for (std::size_t i = 0, j = 0; i < back_.size(); ++i) {
+      while (back_[i] - back_[j] > 100ms) ++j;
+      peak = std::max(peak, i - j + 1);
+    }
+    auto secs = [&](auto d) { return std::chrono::duration<double>(d).count(); };
+    std::printf("fleet: %zu nodes reconnected, the last %.2f s after the first lost its server, the first after %.2f s; "
+                "peak %zu connections in 100 ms\n",
+                back_.size(), secs(back_.back() - *first_loss_), secs(back_.front() - *first_loss_), peak);
+    std::fflush(stdout);
+    first_loss_.reset();
+    back_.clear();
+    lost_ = 0;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::optional<std::chrono::steady_clock::time_point> first_loss_;
+  std::size_t lost_ = 0;
+  std::vector<std::chrono::steady_clock::time_point> back_;
+};
+
 struct fleet_state {
   std::atomic<std::size_t> subscribed{0};
   std::atomic<std::size_t> failed{0};
   std::mutex failure_mutex;
   std::string first_failure;
   acceptance_log accepted;
+  reconnect_log reconnects;
 };
 
 }  // namespace
@@ -300,6 +347,11 @@ asio::awaitable<void> run_node(node& n, const settings& s, fleet_state& st, asio
   nats::options o;
   o.servers = {s.url};
   o.name = n.cfg.destination;
+  o.reconnect_spread = s.reconnect_spread;
+  o.on_event = [&st](const nats::conn_event& e) {
+    if (e.kind == nats::conn_event_kind::disconnected) st.reconnects.lost();
+    if (e.kind == nats::conn_event_kind::reconnected) st.reconnects.back();
+  };
   nats::client c(co_await asio::this_coro::executor, o);
   auto connected = co_await (connect_through(gate, c, s, st) || wait_stop(stop));
   if (connected.index() == 0 && std::get<0>(connected)) {
@@ -413,6 +465,7 @@ int main(int argc, char** argv) {
   bool ready = wait_subscribed(s, st, signals);
   while (ready && !stop_requested(signals)) {
     st.accepted.report_quiet(s.nodes);
+    st.reconnects.report_when_settled();
     std::this_thread::sleep_for(100ms);
   }
   threads.stop_and_join();
