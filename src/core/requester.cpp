@@ -148,12 +148,53 @@ awaitable<batch_result> requester::run_batch(std::size_t index) {
     log::info("batch " + std::to_string(index + 1) + " of " + std::to_string(plan_.batch_count()) + ": " +
               describe_batch(plan_.batch(index)));
   const auto until = batch_deadline(steady_clock::now(), opts_.batch_timeout, opts_.deadline);
+  const auto reconnects = client_.reconnects();
   const bool sent = co_await send(requests);
   if (sent)
-    co_await collect_all(requests, until);
+    co_await collect_batch(requests, until, reconnects);
   else
     stop_ = batch_stop::lost;
   co_return end_batch(requests);
+}
+
+// A reconnect while replies are outstanding may have lost the request, or a reply on
+// its way: the same signed requests go out again to whoever has not answered. A
+// responder that already ran the command sends its remembered reply again; the
+// command does not run twice.
+awaitable<void> requester::collect_batch(batch_requests& requests, std::optional<time_point> until,
+                                         std::uint64_t reconnects) {
+  using namespace asio::experimental::awaitable_operators;
+  co_await (collect_all(requests, until) || ask_again_after_reconnects(requests, reconnects));
+}
+
+// Ends only when cancelled (the collectors are done): ending earlier would cancel them.
+awaitable<void> requester::ask_again_after_reconnects(batch_requests& requests, std::uint64_t seen) {
+  for (;;) {
+    const auto ec = co_await client_.reconnected_after(seen);
+    if (ec) break;  // the client is closed: the collectors see it too
+    seen = client_.reconnects();
+    const bool published = publish_unanswered(requests);
+    if (!published) break;
+  }
+  asio::steady_timer idle(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+  boost::system::error_code ec;
+  co_await idle.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+bool requester::publish_unanswered(batch_requests& requests) {
+  std::size_t again = 0;
+  for (auto& r : requests) {
+    if (answered_all(*r)) continue;
+    if (auto ec = client_.publish(protocol::subjects::live(cfg_.subject, opts_.subject), r->wire)) {
+      log::warn("reconnected, but cannot publish the request again: " + ec.message());
+      return false;
+    }
+    ++again;
+  }
+  if (again > 0)
+    log::info("reconnected: published again " + std::to_string(again) + (again == 1 ? " request" : " requests") +
+              " still waiting for replies");
+  return true;
 }
 
 bool requester::sign_batch(std::size_t index, batch_requests& out) {
@@ -177,6 +218,11 @@ awaitable<bool> requester::send(batch_requests& requests) {
     }
   }
   auto ec = co_await client_.flush(flush_timeout);
+  if (ec == nats::errc::disconnected) {
+    // Whether the server got them or not, they go out again after the reconnect.
+    log::warn("the connection dropped before the server confirmed the request; it goes out again once reconnected");
+    co_return true;
+  }
   if (ec) {
     log::error("the server did not confirm the request: " + ec.message());
     co_return false;

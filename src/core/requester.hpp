@@ -7,9 +7,10 @@
 // to each request's own reply subject before anything goes out (so no fast reply is
 // missed), publishes them all and flushes once. Then one collector per request runs,
 // side by side, until the peers of its request have answered or the batch's deadline
-// passes. Each reply is checked by that request's reply collector (configured peer,
-// bound to that request, once per peer, signature) and printed in one write, so
-// replies never interleave. After the batch its subscriptions end (a late reply is of
+// passes; a reconnect meanwhile publishes the same signed requests again to whoever
+// has not answered. Each reply is checked by that request's reply collector
+// (configured peer, bound to that request, once per peer, signature) and printed in
+// one write, so replies never interleave. After the batch its subscriptions end (a late reply is of
 // no use: the peer counts as silent) and after_batch() decides whether the next one
 // starts. At the end: the replies sorted (--sort), the summary.
 #pragma once
@@ -82,6 +83,10 @@ class requester {
   boost::asio::awaitable<void> run_batches();
   boost::asio::awaitable<batch_result> run_batch(std::size_t index);
   boost::asio::awaitable<bool> send(batch_requests& requests);
+  boost::asio::awaitable<void> collect_batch(batch_requests& requests, std::optional<time_point> until,
+                                            std::uint64_t reconnects);
+  boost::asio::awaitable<void> ask_again_after_reconnects(batch_requests& requests, std::uint64_t seen);
+  bool publish_unanswered(batch_requests& requests);
   boost::asio::awaitable<void> collect_all(batch_requests& requests, std::optional<time_point> until);
   boost::asio::awaitable<void> collect(pending_request& r, std::optional<time_point> until);
   boost::asio::awaitable<void> tick_progress();

@@ -1,7 +1,8 @@
 // End-to-end tests of request/response: one entry per reply on stdout
 // (`destination,exit-code,output`, multi-line output framed by `--> X` / `--< X`),
 // NO_DATA from a responder without a command, silent peers reported at the timeout,
-// --json, and a fan-out of 20 responders.
+// --json, a fan-out of 20 responders, and a request published again after the
+// requester's connection is cut.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -15,8 +16,12 @@
 #include <boost/asio/io_context.hpp>
 
 #include "cli_support.hpp"
+#include "core/reply.hpp"
 #include "nats/client.hpp"
+#include "protocol/subjects.hpp"
+#include "support/client_options.hpp"
 #include "support/coro.hpp"
+#include "support/tcp_relay.hpp"
 
 using namespace remaphore::test;
 using namespace remaphore::test::cli;
@@ -314,4 +319,57 @@ TEST_CASE("cli: a reply that is not bound to the request is named once per respo
   auto r = request->wait(run_bound);
   CHECK(r.exit_code == 1);
   CHECK(count_of(r.err, "reply from node.go not bound to this request; set accept_unbound_replies: yes") == 1);
+}
+
+TEST_CASE("cli: a requester whose connection is cut publishes the same request again and takes the reply") {
+  nats_server server;
+  tcp_relay relay(server.port());
+  temp_dir dir;
+  auto keys = keygen(2);
+  const auto &q = keys[0], &node = keys[1];
+  config_text qc;
+  qc.server = relay.url();  // only the requester goes through the relay
+  qc.identities = {identity_line(q)};
+  qc.peers = {peer_line("node.late", node)};
+  auto q_cfg = dir.write("q.conf", qc.text());
+  auto node_priv = protocol::parse_private_key(node.priv);
+  REQUIRE(node_priv);
+  const protocol::identity node_id{*protocol::parse_public_key(node.pub), *node_priv, {"*"}};
+
+  // The stand-in responder, straight on the server: it lets the first request go
+  // unanswered (as if the reply were lost in the cut), cuts the requester's
+  // connection, and answers the request that comes again.
+  std::optional<child> request;
+  std::string first, second;
+  run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
+    nats::client c(ioc.get_executor(), client_options(server));
+    const auto connected = co_await c.connect();
+    REQUIRE(!connected);
+    auto sub = c.subscribe("remaphore.all");
+    const auto subscribed = co_await c.flush(5s);
+    REQUIRE(!subscribed);
+    request.emplace(spawn({"-c", q_cfg, "-r", "-t", "20s", "--log-level", "debug", "status"}));
+    nats::message m;
+    const auto got_first = co_await c.next_msg(sub, m, 15s);
+    REQUIRE(!got_first);
+    first = m.payload;
+    relay.cut();
+    const auto got_second = co_await c.next_msg(sub, m, 15s);
+    REQUIRE(!got_second);
+    second = m.payload;
+    const auto hash = protocol::message_hash(second);
+    const auto reply = remaphore::core::make_reply(node_id, hash, "0,asked twice", protocol::now_unix_ns());
+    const auto published = c.publish(protocol::subjects::reply("remaphore", hash), reply);
+    REQUIRE(!published);
+    const auto flushed = co_await c.flush(5s);
+    REQUIRE(!flushed);
+    co_await c.close();
+  });
+  auto r = request->wait(run_bound);
+  INFO("stdout:\n", r.out, "\nstderr:\n", r.err);
+  CHECK(second == first);  // the same signed bytes: a responder that answered takes it as a repeat
+  CHECK(relay.accepted() == 2);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "node.late,0,asked twice\n");
+  CHECK(r.err.find("reconnected: published again 1 request still waiting for replies") != std::string::npos);
 }

@@ -1,0 +1,46 @@
+// A TCP relay on 127.0.0.1 in front of a server: each connection to it is carried to
+// the server and back, until cut() drops every connection through it at once. The
+// server and its other clients see only those connections end: a network cut for the
+// clients behind the relay, without restarting the server.
+//
+// Flow: one thread polls the listening socket, a wake-up pipe and both ends of every
+// relayed connection; what one end sends is written to the other; an end that closes
+// closes its pair. cut() and the destructor speak to the thread through the pipe.
+#pragma once
+#include <atomic>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace remaphore::test {
+
+class tcp_relay {
+ public:
+  explicit tcp_relay(int server_port);
+  ~tcp_relay();
+  tcp_relay(const tcp_relay&) = delete;
+  tcp_relay& operator=(const tcp_relay&) = delete;
+
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  // Closes every connection relayed so far; new ones are accepted and relayed.
+  void cut();
+  // Connections accepted so far.
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void run();
+  void accept_one();
+  bool forward(int from, int to);  // false when `from` or `to` is done
+  void close_all();
+
+  int server_port_;
+  int port_ = 0;
+  int listener_ = -1;
+  int wake_[2] = {-1, -1};
+  std::atomic<int> accepted_{0};
+  std::vector<std::pair<int, int>> pairs_;  // (client side, server side); only the thread touches it
+  std::thread thread_;
+};
+
+}  // namespace remaphore::test
