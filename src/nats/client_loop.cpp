@@ -35,7 +35,7 @@ client::impl::impl(asio::any_io_executor ex, options opts)
       loop_done_(ex),
       sleep_(ex),
       reconnect_wake_(ex),
-      rng_(std::random_device{}()) {
+      rng_(random_seed()) {
   for (const auto& s : opts_.servers)
     if (!pool_.add(s)) invalid_urls_.push_back(s);
 }
