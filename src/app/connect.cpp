@@ -1,5 +1,6 @@
 #include "app/connect.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -130,7 +131,9 @@ boost::asio::awaitable<int> connect_then(nats::client& c, const protocol::config
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   timer.expires_at(plan.retry ? boost::asio::steady_timer::time_point::max()
                               : plan.until.value_or(boost::asio::steady_timer::time_point::max()));
-  auto connected = co_await (connect_or_log(c, cfg) || timer.async_wait(boost::asio::use_awaitable));
+  // as_tuple: the timer cancelled by a finished connect completes without an exception.
+  auto connected =
+      co_await (connect_or_log(c, cfg) || timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable)));
   if (connected.index() == 1) {
     log::error("cannot connect: no server answered before the -t deadline");
     co_return exit_runtime;

@@ -70,7 +70,9 @@ int main(int argc, char** argv) {
   }
   log::configure(log::parse_level(cli.log_level).value_or(log::level::info), cli.log_format);
   if (auto warning = misplaced_option_warning(cli)) log::warn(*warning);
-  protocol::crypto_init();
+  // libsodium is initialised by the first key, hash or random bytes (protocol/keys.cpp),
+  // not here: its start-up probes the CPU's features, which a virtual machine traps at
+  // a cost of tens of microseconds, and --version or --help need none of it.
 
   switch (cli.what) {
     case mode::help:

@@ -4,7 +4,7 @@
 
 namespace remaphore::app {
 
-// Completes with 128 + the signal's number when one arrives.
+// Completes with 128 + the signal's number when one arrives (with 0 when cancelled).
 boost::asio::awaitable<int> wait_signal();
 
 }  // namespace remaphore::app

@@ -225,7 +225,11 @@ awaitable<outcome> receiver::dispatch() {
 awaitable<outcome> receiver::wait_deadline() {
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_at(opts_.deadline ? *opts_.deadline : forever);
-  co_await t.async_wait(use_awaitable);
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+  // Cancelled: another branch ended the run (an exception instead would be thrown and
+  // unwound at the end of every run that does not time out).
+  if (ec) co_return outcome::failed;
   auto o = policy_.on_deadline();
   if (opts_.rules.count > 0)
     log::info("timed out with " + std::to_string(policy_.peers_counted()) + " of " +

@@ -13,6 +13,7 @@
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <deque>
@@ -37,9 +38,22 @@ namespace detail {
 
 // True when the coroutine we run in has been asked to stop: by the caller's ||, or
 // within a session by the sibling that ended first.
+//
+// cancelled() is for the public operations. Once cancelled, awaiting it throws
+// operation_aborted (Asio's throw_if_cancelled, on by default), and that is how a
+// cancelled wait ends them: their callers take every error code for a failure to
+// report, while the exception ends them as any other cancelled co_await would.
 inline boost::asio::awaitable<bool> cancelled() {
   auto cs = co_await boost::asio::this_coro::cancellation_state;
   co_return cs.cancelled() != boost::asio::cancellation_type::none;
+}
+
+// asked_to_stop() is for the connection loop and the parts of a session, which are
+// cancelled at the end of every session and every run: read as
+// `asked_to_stop(co_await this_coro::cancellation_state)`, which neither suspends nor
+// throws, so that end costs no exception thrown, unwound and caught in each part.
+inline bool asked_to_stop(const boost::asio::cancellation_state& cs) {
+  return cs.cancelled() != boost::asio::cancellation_type::none;
 }
 
 }  // namespace detail

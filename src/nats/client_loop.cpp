@@ -35,7 +35,7 @@ client::impl::impl(asio::any_io_executor ex, options opts)
       loop_done_(ex),
       sleep_(ex),
       reconnect_wake_(ex),
-      rng_(std::random_device{}()) {
+      rng_(random_seed()) {
   for (const auto& s : opts_.servers)
     if (!pool_.add(s)) invalid_urls_.push_back(s);
 }
@@ -78,7 +78,8 @@ awaitable<std::error_code> client::impl::run_plan(connect_plan::settings plan_se
   std::error_code last = errc::no_servers;
   for (;;) {
     if (closing()) co_return make_error_code(errc::connection_closed);
-    if (co_await detail::cancelled()) co_return make_error_code(asio::error::operation_aborted);
+    if (detail::asked_to_stop(co_await asio::this_coro::cancellation_state))
+      co_return make_error_code(asio::error::operation_aborted);
     auto step = plan.next(clock::now());
     switch (step.kind) {
       case connect_plan::step::give_up:
@@ -145,7 +146,8 @@ awaitable<std::error_code> client::impl::sleep_until(clock::time_point t) {
   boost::system::error_code ignored;
   co_await sleep_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   if (closing()) co_return make_error_code(errc::connection_closed);
-  if (co_await detail::cancelled()) co_return make_error_code(asio::error::operation_aborted);
+  if (detail::asked_to_stop(co_await asio::this_coro::cancellation_state))
+    co_return make_error_code(asio::error::operation_aborted);
   co_return std::error_code{};
 }
 

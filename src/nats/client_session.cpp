@@ -82,7 +82,8 @@ awaitable<std::error_code> client::impl::writer() {
       boost::system::error_code ignored;
       co_await writer_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       writer_parked_ = false;
-      if (co_await detail::cancelled()) co_return make_error_code(asio::error::operation_aborted);
+      if (detail::asked_to_stop(co_await asio::this_coro::cancellation_state))
+        co_return make_error_code(asio::error::operation_aborted);
     }
     out_.swap(pending_);
     pending_.clear();
@@ -107,7 +108,8 @@ awaitable<std::error_code> client::impl::monitor() {
     timer.expires_at(health_->next_check(clock::now()));
     boost::system::error_code ignored;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    if (co_await detail::cancelled()) co_return make_error_code(asio::error::operation_aborted);
+    if (detail::asked_to_stop(co_await asio::this_coro::cancellation_state))
+      co_return make_error_code(asio::error::operation_aborted);
     switch (health_->check(clock::now())) {
       case health_check::verdict::fine:
         break;

@@ -1,5 +1,6 @@
 #include "nats/connection.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,7 +18,12 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr std::size_t initial_read_buffer = 64 * 1024;
+// The read buffer starts small: a waiting receiver reads a few hundred bytes now and
+// then (INFO, PING, one message), and a host may keep thousands of them. It grows for
+// a frame that does not fit, and up to busy_read_buffer while reads keep filling it, so
+// a busy subscriber still reads in large chunks.
+constexpr std::size_t initial_read_buffer = 4 * 1024;
+constexpr std::size_t busy_read_buffer = 64 * 1024;
 
 // A failed step of the handshake: the error's words, and where it happened.
 diagnostic failed_at(std::error_code ec, std::string_view stage) {
@@ -32,7 +38,9 @@ awaitable<connection::opened> connection::open(const server_url& url, const opti
   close();
   received_any_ = false;
   asio::steady_timer timer(ex_, timeout);
-  auto result = co_await (handshake(url, opts) || timer.async_wait(asio::use_awaitable));
+  // as_tuple: the timer cancelled by a finished handshake completes without an
+  // exception (which would cost more than the whole handshake).
+  auto result = co_await (handshake(url, opts) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   if (result.index() == 0) {
     auto out = std::get<0>(std::move(result));
     if (out.failure) close();
@@ -50,6 +58,7 @@ awaitable<connection::opened> connection::open(const server_url& url, const opti
 awaitable<connection::opened> connection::handshake(const server_url& url, const options& opts) {
   opened out;
   rstart_ = rend_ = 0;
+  read_filled_ = false;
   parser_ = parser{};
   auto t = co_await open_transport(ex_, url, opts.tls);
   if (t.failure) {
@@ -118,33 +127,46 @@ void connection::close() {
 }
 
 void connection::prepare_read_space() {
-  if (rbuf_.empty()) rbuf_.resize(initial_read_buffer);
+  if (!rbuf_) grow_read_buffer(initial_read_buffer);
   if (rstart_ == rend_) {
     rstart_ = rend_ = 0;
-  } else if (rstart_ > 0 && rend_ == rbuf_.size()) {
+  } else if (rstart_ > 0 && rend_ == rsize_) {
     // Move the unparsed tail to the front; the caller holds no event view now.
-    std::memmove(rbuf_.data(), rbuf_.data() + rstart_, rend_ - rstart_);
+    std::memmove(rbuf_.get(), rbuf_.get() + rstart_, rend_ - rstart_);
     rend_ -= rstart_;
     rstart_ = 0;
   }
-  if (rend_ == rbuf_.size()) {
+  if (rend_ == rsize_) {
     // A frame bigger than the buffer: grow. The parser bounds frames (max_payload,
     // control line), so this cannot grow without limit.
-    rbuf_.resize(rbuf_.size() * 2);
+    grow_read_buffer(rsize_ * 2);
+  } else if (read_filled_ && rsize_ < busy_read_buffer) {
+    grow_read_buffer(rsize_ * 2);
   }
+}
+
+void connection::grow_read_buffer(std::size_t size) {
+  auto bigger = std::make_unique_for_overwrite<char[]>(size);
+  if (rend_ > rstart_) std::memcpy(bigger.get(), rbuf_.get() + rstart_, rend_ - rstart_);
+  rend_ -= rstart_;
+  rstart_ = 0;
+  rbuf_ = std::move(bigger);
+  rsize_ = size;
 }
 
 awaitable<std::error_code> connection::read_more() {
   prepare_read_space();
-  auto r = co_await transport_->read_some(asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_));
+  const std::size_t space = rsize_ - rend_;
+  auto r = co_await transport_->read_some(asio::buffer(rbuf_.get() + rend_, space));
   if (r.error) co_return r.error;
   received_any_ = true;
   rend_ += r.bytes;
+  read_filled_ = r.bytes == space;
   co_return std::error_code{};
 }
 
 bool connection::next_buffered_event(event& ev, std::error_code& ec) {
-  std::size_t n = parser_.parse(std::string_view(rbuf_.data() + rstart_, rend_ - rstart_), ev, ec);
+  std::size_t n = parser_.parse(std::string_view(rbuf_.get() + rstart_, rend_ - rstart_), ev, ec);
   rstart_ += n;
   return n > 0;
 }

@@ -53,12 +53,17 @@ class connection {
   boost::asio::awaitable<opened> handshake(const server_url& url, const options& opts);
   boost::asio::awaitable<diagnostic> exchange_connect(const server_url& url, const options& opts, opened& out);
   void prepare_read_space();
+  void grow_read_buffer(std::size_t size);
 
   boost::asio::any_io_executor ex_;
   std::unique_ptr<transport> transport_;
   parser parser_;
-  std::string rbuf_;  // read buffer; [rstart_, rend_) not parsed yet
+  // The read buffer; [rstart_, rend_) not parsed yet. Allocated without zero-filling,
+  // so only the bytes that reads wrote cost memory.
+  std::unique_ptr<char[]> rbuf_;
+  std::size_t rsize_ = 0;
   std::size_t rstart_ = 0, rend_ = 0;
+  bool read_filled_ = false;  // the last read filled the space it had: more is waiting
   bool received_any_ = false;  // since open(): tells "no answer at all" from "stopped answering"
 };
 

@@ -8,6 +8,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <filesystem>
+#include <iterator>
 
 #include "nats/client.hpp"
 #include "nats/error.hpp"
@@ -51,7 +53,34 @@ options opts(const std::string& url) {
   return o;
 }
 
+// Threads of this process: Asio resolves names on a thread it starts for that.
+std::size_t thread_count() {
+  using std::filesystem::directory_iterator;
+  return static_cast<std::size_t>(std::distance(directory_iterator("/proc/self/task"), directory_iterator()));
+}
+
 }  // namespace
+
+TEST_CASE("transport: a numeric address is connected to without a resolver thread, a name is resolved") {
+  nats_server server;
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    const auto threads = thread_count();
+    client numeric(ioc.get_executor(), opts("nats://127.0.0.1:" + std::to_string(server.port())));
+    auto ec = co_await numeric.connect();
+    INFO(numeric.last_error().text());
+    REQUIRE_FALSE(ec);
+    CHECK(thread_count() == threads);
+    co_await round_trip(numeric, "numeric.test");
+    co_await numeric.close();
+
+    client named(ioc.get_executor(), opts("nats://localhost:" + std::to_string(server.port())));
+    ec = co_await named.connect();
+    INFO(named.last_error().text());
+    REQUIRE_FALSE(ec);
+    co_await round_trip(named, "named.test");
+    co_await named.close();
+  });
+}
 
 TEST_CASE("transport: tls:// and a nats:// URL upgraded because the server requires TLS") {
   temp_dir dir;

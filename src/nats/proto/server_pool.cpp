@@ -1,5 +1,7 @@
 #include "nats/proto/server_pool.hpp"
 
+#include <sys/random.h>
+
 #include <algorithm>
 #include <random>
 
@@ -7,9 +9,15 @@
 
 namespace remaphore::nats {
 
+std::uint64_t random_seed() {
+  std::uint64_t seed = 0;
+  if (::getrandom(&seed, sizeof seed, GRND_NONBLOCK) == static_cast<ssize_t>(sizeof seed)) return seed;
+  return std::random_device{}();  // early in boot, before the kernel's pool is ready
+}
+
 server_pool::server_pool(pool_settings settings, random_source random)
     : settings_(settings), random_(std::move(random)) {
-  if (!random_) random_ = [engine = std::mt19937_64(std::random_device{}())]() mutable { return engine(); };
+  if (!random_) random_ = [engine = std::mt19937_64(random_seed())]() mutable { return engine(); };
 }
 
 bool server_pool::add(std::string_view url) {

@@ -33,9 +33,14 @@ struct pool_settings {
 // Uniformly distributed 64-bit values.
 using random_source = std::function<std::uint64_t()>;
 
+// A seed for the engines that shuffle servers and name inboxes, from getrandom(2).
+// std::random_device would first ask the CPU which sources it has (cpuid), which a
+// virtual machine traps at a cost of tens of microseconds in every process.
+std::uint64_t random_seed();
+
 class server_pool {
  public:
-  // Without a random source, one seeded from std::random_device.
+  // Without a random source, one seeded with random_seed().
   explicit server_pool(pool_settings settings = {}, random_source random = {});
 
   // A configured server. false (and nothing added) when the URL does not parse.
