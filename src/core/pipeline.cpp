@@ -59,16 +59,6 @@ std::chrono::nanoseconds replay_window(std::chrono::nanoseconds allow_skew) {
   return allow_skew > max / 2 ? max : allow_skew * 2;
 }
 
-peer_index::peer_index(const protocol::config& cfg) {
-  // The first entry wins, as in the Go tool (config::find_peer).
-  for (const auto& p : cfg.peers) by_text_.emplace(p.pub.to_base58(), &p);
-}
-
-const protocol::peer* peer_index::find(std::string_view key_b58) const {
-  auto it = by_text_.find(key_b58);
-  return it == by_text_.end() ? nullptr : it->second;
-}
-
 pipeline::pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity,
                    std::chrono::nanoseconds window)
     : cfg_(cfg),

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/host_replay.hpp"
+#include "core/peer_index.hpp"
 #include "core/replay_cache.hpp"
 #include "protocol/config.hpp"
 #include "protocol/envelope.hpp"
@@ -71,21 +72,6 @@ struct verdict {
   // published again by a requester that lost its connection).
   std::array<std::uint8_t, 32> replayed_hash{};
   bool replayed_request = false;
-};
-
-// Peers by the base58 text of their key: a message's sender is looked up without
-// decoding it (base58 text and key bytes correspond one to one).
-class peer_index {
- public:
-  explicit peer_index(const protocol::config& cfg);
-  const protocol::peer* find(std::string_view key_b58) const;
-
- private:
-  struct text_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, const protocol::peer*, text_hash, std::equal_to<>> by_text_;
 };
 
 class pipeline {

@@ -33,40 +33,41 @@ const char* to_string(reply_drop r) {
   return "unknown";
 }
 
-reply_collector::reply_collector(const protocol::config& cfg, const std::array<std::uint8_t, 32>& request_hash)
-    : cfg_(cfg), binding_(reply_binding(request_hash)) {}
+reply_collector::reply_collector(const protocol::config& cfg, const peer_index& peers,
+                                 const std::array<std::uint8_t, 32>& request_hash)
+    : cfg_(cfg), peers_(peers), binding_hex_(protocol::hex_encode(request_hash.data(), protocol::uuid_size)) {}
+
+std::optional<reply_candidate> reply_collector::check(std::string_view wire, std::int64_t now_ns,
+                                                      reply_drop& why) const {
+  auto drop = [&](reply_drop r) {
+    why = r;
+    return std::nullopt;
+  };
+  protocol::envelope_text env;
+  if (protocol::split(wire, env) != protocol::decode_error::ok) return drop(reply_drop::malformed);
+  if (!within_skew(env.send_time_ns, now_ns, cfg_.allow_skew)) return drop(reply_drop::skew);
+  const protocol::peer* peer = peers_.find(env.sender);
+  if (!peer) return drop(reply_drop::unknown_peer);
+  if (!cfg_.accept_unbound_replies && env.uuid_hex != binding_hex_) return drop(reply_drop::unbound);
+  if (answered_.contains(peer)) return drop(reply_drop::duplicate);
+  why = reply_drop::none;
+  return reply_candidate{peer, {&peer->pub, env.signature, env.signed_part}, env.payload};
+}
+
+std::optional<collected_reply> reply_collector::take(const reply_candidate& c, bool signature_ok,
+                                                     reply_drop& why) {
+  // A burst may hold two replies of one peer, both checked before either was taken.
+  why = !signature_ok ? reply_drop::bad_signature : answered_.contains(c.peer) ? reply_drop::duplicate : reply_drop::none;
+  if (why != reply_drop::none) return std::nullopt;
+  answered_.insert(c.peer);
+  return collected_reply{c.peer, std::string(c.payload)};
+}
 
 std::optional<collected_reply> reply_collector::process(std::string_view wire, std::int64_t now_ns,
                                                         reply_drop& why) {
-  protocol::envelope_view env;
-  if (protocol::decode(wire, env) != protocol::decode_error::ok) {
-    why = reply_drop::malformed;
-    return std::nullopt;
-  }
-  if (!within_skew(env.send_time_ns, now_ns, cfg_.allow_skew)) {
-    why = reply_drop::skew;
-    return std::nullopt;
-  }
-  const protocol::peer* peer = cfg_.find_peer(env.sender);
-  if (!peer) {
-    why = reply_drop::unknown_peer;
-    return std::nullopt;
-  }
-  if (!cfg_.accept_unbound_replies && env.uuid != binding_) {
-    why = reply_drop::unbound;
-    return std::nullopt;
-  }
-  if (seen_.contains(env.sender.bytes)) {
-    why = reply_drop::duplicate;
-    return std::nullopt;
-  }
-  if (!protocol::verify_signature(env)) {
-    why = reply_drop::bad_signature;
-    return std::nullopt;
-  }
-  seen_.insert(env.sender.bytes);
-  why = reply_drop::none;
-  return collected_reply{peer, std::string(env.payload)};
+  auto c = check(wire, now_ns, why);
+  if (!c) return std::nullopt;
+  return take(*c, signature_verifies(c->signed_by), why);
 }
 
 }  // namespace remaphore::core

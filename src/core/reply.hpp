@@ -5,10 +5,12 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <set>
+#include <unordered_set>
 #include <string>
 #include <string_view>
 
+#include "core/peer_index.hpp"
+#include "core/signature_pool.hpp"
 #include "protocol/config.hpp"
 #include "protocol/envelope.hpp"
 
@@ -32,16 +34,30 @@ struct collected_reply {
   std::string payload;
 };
 
+// A reply that passed every check before its signature: views into its bytes.
+struct reply_candidate {
+  const protocol::peer* peer = nullptr;
+  signed_text signed_by;
+  std::string_view payload;
+};
+
+// Checks in two steps, so that a burst of replies can have its signatures checked
+// side by side between them: check() (form, skew, configured peer, bound to the
+// request, not answered yet), then take() with the signature's verdict (once per peer).
 class reply_collector {
  public:
-  reply_collector(const protocol::config& cfg, const std::array<std::uint8_t, 32>& request_hash);
-  // Accepts a reply (returns it) or says why not.
+  reply_collector(const protocol::config& cfg, const peer_index& peers,
+                  const std::array<std::uint8_t, 32>& request_hash);
+  std::optional<reply_candidate> check(std::string_view wire, std::int64_t now_ns, reply_drop& why) const;
+  std::optional<collected_reply> take(const reply_candidate& c, bool signature_ok, reply_drop& why);
+  // Both steps, the signature checked inline.
   std::optional<collected_reply> process(std::string_view wire, std::int64_t now_ns, reply_drop& why);
 
  private:
   const protocol::config& cfg_;
-  std::vector<std::uint8_t> binding_;
-  std::set<std::array<std::uint8_t, 32>> seen_;  // public keys that answered
+  const peer_index& peers_;
+  std::string binding_hex_;
+  std::unordered_set<const protocol::peer*> answered_;
 };
 
 }  // namespace remaphore::core

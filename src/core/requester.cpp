@@ -81,8 +81,8 @@ std::string format_reply_json(const collected_reply& r) {
 // One signed request of a batch, with its own reply subject and its own collector
 // (the binding is to this request's hash).
 struct requester::pending_request {
-  pending_request(const protocol::config& cfg, const request_target& t, std::string w)
-      : target(t), wire(std::move(w)), hash(protocol::message_hash(wire)), collector(cfg, hash) {}
+  pending_request(const protocol::config& cfg, const peer_index& peers, const request_target& t, std::string w)
+      : target(t), wire(std::move(w)), hash(protocol::message_hash(wire)), collector(cfg, peers, hash) {}
   const request_target& target;
   std::string wire;
   std::array<std::uint8_t, 32> hash;
@@ -94,6 +94,7 @@ requester::requester(nats::client& c, const protocol::config& cfg, batch_plan pl
                      request_options o, output out)
     : client_(c),
       cfg_(cfg),
+      peers_(cfg),
       plan_(std::move(plan)),
       sign_(std::move(sign)),
       opts_(std::move(o)),
@@ -201,7 +202,7 @@ bool requester::sign_batch(std::size_t index, batch_requests& out) {
   for (const auto& target : plan_.batch(index)) {
     auto wire = sign_(target.destination);
     if (!wire) return false;
-    out.push_back(std::make_unique<pending_request>(cfg_, target, std::move(*wire)));
+    out.push_back(std::make_unique<pending_request>(cfg_, peers_, target, std::move(*wire)));
   }
   return true;
 }
@@ -245,6 +246,7 @@ awaitable<void> requester::collect_all(batch_requests& requests, std::optional<t
 }
 
 awaitable<void> requester::collect(pending_request& r, std::optional<time_point> until) {
+  std::vector<nats::message> arrived;
   while (!answered_all(r) && stop_ == batch_stop::none) {
     auto left = until ? *until - steady_clock::now() : steady_clock::duration(24h);
     if (left <= 0s) break;
@@ -252,7 +254,10 @@ awaitable<void> requester::collect(pending_request& r, std::optional<time_point>
     auto ec = co_await client_.next_msg(r.replies, m, left);
     if (ec == nats::errc::timeout) continue;
     if (!ec) {
-      accept(r, m);
+      arrived.push_back(std::move(m));
+      take_arrived(r, arrived);
+      co_await accept(r, arrived);
+      arrived.clear();
       continue;
     }
     auto cs = co_await asio::this_coro::cancellation_state;
@@ -263,6 +268,13 @@ awaitable<void> requester::collect(pending_request& r, std::optional<time_point>
       stop_ = batch_stop::lost;
     }
   }
+}
+
+// The replies already queued behind the one awaited: a burst is checked together.
+void requester::take_arrived(pending_request& r, std::vector<nats::message>& arrived) {
+  constexpr std::size_t most_at_once = 4096;
+  nats::message m;
+  while (arrived.size() < most_at_once && client_.try_next_msg(r.replies, m)) arrived.push_back(std::move(m));
 }
 
 bool requester::answered_all(const pending_request& r) const {
@@ -290,12 +302,30 @@ batch_result requester::end_batch(batch_requests& requests) {
   return result;
 }
 
-void requester::accept(pending_request& r, const nats::message& m) {
+awaitable<void> requester::accept(pending_request& r, const std::vector<nats::message>& arrived) {
+  const auto now = protocol::now_unix_ns();
+  std::vector<reply_candidate> candidates;
+  std::vector<signed_text> signatures;
   reply_drop why;
-  auto reply = r.collector.process(m.payload, protocol::now_unix_ns(), why);
-  if (!reply) return warn_dropped(m.payload, why);
-  tally_.record(reply->peer, status_of(reply->payload));
-  emit(*reply->peer, opts_.json ? format_reply_json(*reply) : format_reply_text(*reply, marker_));
+  for (const auto& m : arrived) {
+    auto c = r.collector.check(m.payload, now, why);
+    if (!c) {
+      warn_dropped(m.payload, why);
+      continue;
+    }
+    candidates.push_back(*c);
+    signatures.push_back(c->signed_by);
+  }
+  const auto verified = co_await signatures_.verify(signatures);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    auto reply = r.collector.take(candidates[i], verified[i] != 0, why);
+    if (!reply) {
+      warn_dropped(candidates[i].peer, why);
+      continue;
+    }
+    tally_.record(reply->peer, status_of(reply->payload));
+    emit(*reply->peer, opts_.json ? format_reply_json(*reply) : format_reply_text(*reply, marker_));
+  }
   draw_progress();
 }
 
@@ -367,13 +397,17 @@ request_summary requester::summary() const {
           batches_started_, plan_.batch_count(),                stop_};
 }
 
+void requester::warn_dropped(std::string_view wire, reply_drop why) {
+  protocol::envelope_text env;
+  const protocol::peer* peer = nullptr;
+  if (protocol::split(wire, env) == protocol::decode_error::ok) peer = peers_.find(env.sender);
+  warn_dropped(peer, why);
+}
+
 // A reply from a configured peer that we cannot take is worth a warning, once per
 // peer: usually a Go responder whose replies are not bound to the request.
-void requester::warn_dropped(std::string_view wire, reply_drop why) {
-  protocol::envelope_view env;
-  const protocol::peer* peer = nullptr;
-  if (protocol::decode(wire, env) == protocol::decode_error::ok) peer = cfg_.find_peer(env.sender);
-  if (!peer || why == reply_drop::duplicate || !warned_.insert(peer->pub.bytes).second) {
+void requester::warn_dropped(const protocol::peer* peer, reply_drop why) {
+  if (!peer || why == reply_drop::duplicate || !warned_.insert(peer).second) {
     log::debug(std::string("dropped a reply: ") + to_string(why));
     return;
   }

@@ -9,8 +9,9 @@
 // side by side, until the peers of its request have answered or the batch's deadline
 // passes; a reconnect meanwhile publishes the same signed requests again to whoever
 // has not answered. Each reply is checked by that request's reply collector
-// (configured peer, bound to that request, once per peer, signature) and printed in
-// one write, so replies never interleave. After the batch its subscriptions end (a late reply is of
+// (configured peer, bound to that request, once per peer, signature: the replies
+// that arrived together are checked side by side on every core) and printed in
+// arrival order, each in one write, so replies never interleave. After the batch its subscriptions end (a late reply is of
 // no use: the peer counts as silent) and after_batch() decides whether the next one
 // starts. At the end: the replies sorted (--sort), the summary.
 #pragma once
@@ -21,16 +22,18 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
+#include <unordered_set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/batch_plan.hpp"
 #include "core/outcome.hpp"
+#include "core/peer_index.hpp"
 #include "core/progress_line.hpp"
 #include "core/reply.hpp"
 #include "core/request_tally.hpp"
+#include "core/signature_pool.hpp"
 #include "nats/client.hpp"
 #include "protocol/config.hpp"
 
@@ -93,23 +96,27 @@ class requester {
   bool sign_batch(std::size_t index, batch_requests& out);
   bool answered_all(const pending_request& r) const;
   batch_result end_batch(batch_requests& requests);
-  void accept(pending_request& r, const nats::message& m);
+  void take_arrived(pending_request& r, std::vector<nats::message>& arrived);
+  boost::asio::awaitable<void> accept(pending_request& r, const std::vector<nats::message>& arrived);
   void emit(const protocol::peer& from, std::string text);
   void draw_progress();
   void report_stop();
   void finish();
   request_summary summary() const;
   void warn_dropped(std::string_view wire, reply_drop why);
+  void warn_dropped(const protocol::peer* peer, reply_drop why);
 
   nats::client& client_;
   const protocol::config& cfg_;
+  peer_index peers_;
+  signature_pool signatures_;
   batch_plan plan_;
   signer sign_;
   request_options opts_;
   output out_;
   std::string marker_;
   request_tally tally_;
-  std::set<std::array<std::uint8_t, 32>> warned_;
+  std::unordered_set<const protocol::peer*> warned_;
   std::vector<std::pair<const protocol::peer*, std::string>> held_;  // --sort: printed at the end
   std::chrono::steady_clock::time_point started_;
   std::size_t total_peers_;

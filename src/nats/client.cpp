@@ -95,17 +95,20 @@ void client::unsubscribe(const subscription_ptr& sub) {
   sub->wake_.cancel();
 }
 
+bool client::try_next_msg(const subscription_ptr& sub, message& out) {
+  if (sub->queue_.empty()) return false;
+  out = std::move(sub->queue_.front());
+  sub->queue_.pop_front();
+  sub->queued_bytes_ -= out.payload.size() + out.headers.size();
+  return true;
+}
+
 awaitable<std::error_code> client::next_msg(const subscription_ptr& sub, message& out,
                                             std::chrono::nanoseconds timeout) {
   auto self = impl_;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (!sub->queue_.empty()) {
-      out = std::move(sub->queue_.front());
-      sub->queue_.pop_front();
-      sub->queued_bytes_ -= out.payload.size() + out.headers.size();
-      co_return std::error_code{};
-    }
+    if (try_next_msg(sub, out)) co_return std::error_code{};
     if (sub->closed_)
       co_return make_error_code(self->closing() ? errc::connection_closed : errc::subscription_closed);
     if (std::chrono::steady_clock::now() >= deadline) co_return make_error_code(errc::timeout);

@@ -97,6 +97,9 @@ class client {
   boost::asio::awaitable<std::error_code> next_msg(const subscription_ptr& sub, message& out,
                                                    std::chrono::nanoseconds timeout);
 
+  // The next message of a subscription if one is queued, without waiting.
+  bool try_next_msg(const subscription_ptr& sub, message& out);
+
   // PING/PONG round trip: when it returns success the server has processed
   // everything written before. errc::disconnected at once when the connection it
   // waits on drops; errc::timeout when the server does not answer in time.

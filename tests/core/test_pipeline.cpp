@@ -169,7 +169,8 @@ TEST_CASE("replies: bound to the request, from peers only, once per peer") {
   auto request_hash = protocol::message_hash(fx.message(fx.sender));
   auto other_hash = protocol::message_hash(fx.message(fx.sender, "**", "ping", protocol::now_unix_ns(), "x"));
   auto now = protocol::now_unix_ns();
-  core::reply_collector col(fx.cfg, request_hash);
+  core::peer_index peers(fx.cfg);
+  core::reply_collector col(fx.cfg, peers, request_hash);
   core::reply_drop why;
   auto self_id = fx.cfg.identities[0];
   protocol::identity stranger_id{fx.stranger.pub, fx.stranger.priv, {"*"}};
@@ -185,8 +186,28 @@ TEST_CASE("replies: bound to the request, from peers only, once per peer") {
   CHECK_FALSE(col.process(core::make_reply(self_id, request_hash, "0,again", now), now, why));
   CHECK(why == core::reply_drop::duplicate);
 
+  // A forged reply in the name of a peer that has not answered yet.
+  auto forged = core::make_reply(self_id, request_hash, "0,real", now);
+  forged.back() = forged.back() == 'x' ? 'y' : 'x';
+  core::reply_collector fresh(fx.cfg, peers, request_hash);
+  CHECK_FALSE(fresh.process(forged, now, why));
+  CHECK(why == core::reply_drop::bad_signature);
+
+  // Two replies of one peer in one burst: both pass check(), only the first is taken.
+  auto first = core::make_reply(self_id, request_hash, "0,one", now);
+  auto second = core::make_reply(self_id, request_hash, "0,two", now);
+  auto c1 = fresh.check(first, now, why);
+  auto c2 = fresh.check(second, now, why);
+  REQUIRE(c1);
+  REQUIRE(c2);
+  auto taken = fresh.take(*c1, core::signature_verifies(c1->signed_by), why);
+  REQUIRE(taken);
+  CHECK(taken->payload == "0,one");
+  CHECK_FALSE(fresh.take(*c2, core::signature_verifies(c2->signed_by), why));
+  CHECK(why == core::reply_drop::duplicate);
+
   // Old responders send a random uuid: accepted only when the config allows it.
   fx.cfg.accept_unbound_replies = true;
-  core::reply_collector lax(fx.cfg, request_hash);
+  core::reply_collector lax(fx.cfg, peers, request_hash);
   CHECK(lax.process(core::make_reply(self_id, other_hash, "0,old", now), now, why));
 }
