@@ -76,9 +76,11 @@ void tcp_relay::run() {
       if (what == wake_stop) return;
       continue;
     }
+    // Only the pairs that were polled: one accepted now waits for the next poll.
+    const std::size_t polled = pairs_.size();
     if (fds[1].revents) accept_one();
-    std::vector<std::pair<int, int>> open;
-    for (std::size_t i = 0; i < pairs_.size(); ++i) {
+    std::vector<std::pair<int, int>> open(pairs_.begin() + static_cast<std::ptrdiff_t>(polled), pairs_.end());
+    for (std::size_t i = 0; i < polled; ++i) {
       const auto [client, server] = pairs_[i];
       bool ok = true;
       if (fds[2 + 2 * i].revents) ok = forward(client, server);
