@@ -149,6 +149,7 @@ boost::asio::awaitable<int> run_connected(const cli_options& cli, const protocol
   using namespace boost::asio::experimental::awaitable_operators;
   plan.retry = cli.connect_retry || cfg.connect_retry;
   nats::client c(co_await boost::asio::this_coro::executor, nats_options(cli, cfg, plan));
+  if (plan.before_connect) plan.before_connect(c);
   auto r = co_await (connect_then(c, cfg, plan, work) || wait_signal());
   co_await c.close();
   co_return std::visit([](int v) { return v; }, r);

@@ -19,6 +19,9 @@ struct connect_plan {
   std::optional<std::chrono::steady_clock::time_point> until;
   bool long_lived = false;
   bool retry = false;
+  // Runs on the client before it connects: what it publishes there goes with the
+  // handshake (see nats::client::publish).
+  std::function<void(nats::client&)> before_connect;
 };
 
 nats::options nats_options(const cli_options& cli, const protocol::config& cfg, const connect_plan& plan);

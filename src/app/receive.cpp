@@ -59,7 +59,10 @@ boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::
   ro.remember_for = core::replay_window(cfg.allow_skew);
   auto record = open_host_record(cfg);
   if (record) o.host_record = &*record;
-  co_return co_await run_connected(cli, cfg, {until, true}, [&](nats::client& c) -> boost::asio::awaitable<int> {
+  connect_plan plan;
+  plan.until = until;
+  plan.long_lived = true;
+  co_return co_await run_connected(cli, cfg, plan, [&](nats::client& c) -> boost::asio::awaitable<int> {
     core::output_echo echo(c.executor(), STDOUT_FILENO);
     ro.echo = &echo;
     o.echo = &echo;

@@ -75,7 +75,9 @@ boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::
                             : core::batch_plan::single(pattern, suspected);
   auto sign = [&](const std::string& destination) { return build_message(cli, cfg, true, destination); };
   auto options = request_options_of(cli, until);
-  co_return co_await run_connected(cli, cfg, {options.deadline}, [&](nats::client& c) -> boost::asio::awaitable<int> {
+  connect_plan connecting;
+  connecting.until = options.deadline;
+  co_return co_await run_connected(cli, cfg, connecting, [&](nats::client& c) -> boost::asio::awaitable<int> {
     core::requester r(c, cfg, std::move(plan), sign, options, write_stdout);
     co_return exit_code_of(co_await r.run());
   });

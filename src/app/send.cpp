@@ -1,4 +1,6 @@
 // remaphore -s: sign, (retain), publish, and return once the server has the message.
+// Without --retain the message goes with the handshake (CONNECT, PUB, PING): the
+// server's one PONG says both that it let us in and that it has the message.
 #include <boost/asio/this_coro.hpp>
 
 #include "app/connect.hpp"
@@ -14,7 +16,12 @@ using namespace std::chrono_literals;
 boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg, deadline until) {
   auto wire = build_message(cli, cfg, false);
   if (!wire) co_return exit_usage;
-  co_return co_await run_connected(cli, cfg, {until}, [&](nats::client& c) -> boost::asio::awaitable<int> {
+  const auto subject = protocol::subjects::live(cfg.subject, cli.subject);
+  connect_plan plan;
+  plan.until = until;
+  bool queued = false;
+  if (!cli.retain) plan.before_connect = [&](nats::client& c) { queued = !c.publish(subject, *wire); };
+  co_return co_await run_connected(cli, cfg, plan, [&](nats::client& c) -> boost::asio::awaitable<int> {
     if (cli.retain) {
       // Stored first: if JetStream cannot keep it, nothing was sent and we say so.
       auto r = co_await core::retain_signal(c, cfg, cli.subject, *wire);
@@ -23,7 +30,8 @@ boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::con
         co_return exit_runtime;
       }
     }
-    if (auto ec = c.publish(protocol::subjects::live(cfg.subject, cli.subject), *wire)) {
+    auto ec = queued ? std::error_code() : c.publish(subject, *wire);
+    if (ec) {
       log::error("cannot publish: " + ec.message());
       co_return exit_runtime;
     }

@@ -42,7 +42,6 @@ std::error_code client::publish(std::string_view subject, std::string_view paylo
                                 std::string_view headers) {
   auto& s = *impl_;
   if (s.closing()) return errc::connection_closed;
-  if (s.state_ == impl::state::idle) return errc::disconnected;
   if (payload.size() + headers.size() > s.info_.max_payload) return errc::max_payload_exceeded;
   if (s.state_ != impl::state::connected &&
       s.pending_.size() + publish_size(subject, reply, headers, payload) > s.opts_.reconnect_buffer)
@@ -135,6 +134,8 @@ awaitable<std::error_code> client::flush(std::chrono::nanoseconds timeout) {
   auto self = impl_;
   if (self->closing()) co_return make_error_code(errc::connection_closed);
   if (self->state_ == impl::state::idle) co_return make_error_code(errc::disconnected);
+  if (self->state_ == impl::state::connected && self->pending_.empty() && !self->written_since_connected_)
+    co_return std::error_code{};
   auto waiter = std::make_shared<impl::flush_waiter>(self->ex_);
   self->pending_ += ping_command;
   self->pongs_.push_back({waiter, false});

@@ -79,9 +79,10 @@ class client {
   // it refused us). operation_aborted when cancelled.
   boost::asio::awaitable<std::error_code> connect();
 
-  // Queues a message. Fails with max_payload_exceeded, buffer_full (disconnected and
-  // over reconnect_buffer), disconnected (never connected) or connection_closed.
-  // Does not wait for the server.
+  // Queues a message. Fails with max_payload_exceeded, buffer_full (not connected and
+  // over reconnect_buffer) or connection_closed. Does not wait for the server.
+  // Before connect(), the message goes with the handshake (when no subscription is
+  // waiting to be made): connect() then succeeds only once the server has it.
   std::error_code publish(std::string_view subject, std::string_view payload, std::string_view reply = {},
                           std::string_view headers = {});
   // As publish, but first waits while more than pending_high_water bytes are queued.

@@ -134,6 +134,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 
   std::string pending_;  // protocol bytes waiting for the writer
   std::string out_;      // bytes being written
+  // False while everything sent on this connection went with CONNECT, which the
+  // handshake's PONG confirmed: a flush then needs no round trip of its own.
+  bool written_since_connected_ = false;
   boost::asio::steady_timer writer_wake_;
   bool writer_parked_ = false;
   boost::asio::steady_timer drained_;    // publish_async waiters, woken as the writer empties pending_

@@ -104,7 +104,10 @@ awaitable<std::error_code> client::impl::try_server(std::size_t index, connect_p
   }
   auto self = shared_from_this();  // close() or ~client() may run while we wait
   const server_url url = pool_.url(index);  // a copy: the pool may grow meanwhile
-  auto out = co_await conn_.open(url, opts_, timeout);
+  // Publishes queued before connecting go with CONNECT, unless subscriptions are to be
+  // made first (a copy: publish() may append to pending_ meanwhile).
+  const std::string early = subs_.empty() ? pending_ : std::string();
+  auto out = co_await conn_.open(url, opts_, timeout, early);
   auth_key_ = out.user_key;
   if (closing()) {
     conn_.close();
@@ -112,7 +115,10 @@ awaitable<std::error_code> client::impl::try_server(std::size_t index, connect_p
   }
   if (!out.failure) {
     plan.succeeded(index);
+    if (out.sent_early) pending_.erase(0, early.size());
     on_connected(index, std::move(out.info));
+    for (auto& text : out.soft_errors)
+      emit(conn_event_kind::server_error, make_error_code(errc::server_error), current_server(), std::move(text));
     co_return std::error_code{};
   }
   std::string server = url.text();
@@ -157,6 +163,7 @@ void client::impl::on_connected(std::size_t index, server_info info) {
   last_error_.clear();
   add_discovered(info_);
   queue_resubscriptions();
+  written_since_connected_ = false;
   state_ = state::connected;
 }
 

@@ -87,6 +87,7 @@ awaitable<std::error_code> client::impl::writer() {
     }
     out_.swap(pending_);
     pending_.clear();
+    written_since_connected_ = true;
     for (auto& p : pongs_) p.sent = true;
     drained_.cancel();
     std::string_view rest = out_;

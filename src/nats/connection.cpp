@@ -34,13 +34,13 @@ diagnostic failed_at(std::error_code ec, std::string_view stage) {
 }  // namespace
 
 awaitable<connection::opened> connection::open(const server_url& url, const options& opts,
-                                               std::chrono::milliseconds timeout) {
+                                               std::chrono::milliseconds timeout, std::string_view early) {
   close();
   received_any_ = false;
   asio::steady_timer timer(ex_, timeout);
   // as_tuple: the timer cancelled by a finished handshake completes without an
   // exception (which would cost more than the whole handshake).
-  auto result = co_await (handshake(url, opts) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  auto result = co_await (handshake(url, opts, early) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   if (result.index() == 0) {
     auto out = std::get<0>(std::move(result));
     if (out.failure) close();
@@ -55,7 +55,8 @@ awaitable<connection::opened> connection::open(const server_url& url, const opti
   co_return out;
 }
 
-awaitable<connection::opened> connection::handshake(const server_url& url, const options& opts) {
+awaitable<connection::opened> connection::handshake(const server_url& url, const options& opts,
+                                                    std::string_view early) {
   opened out;
   rstart_ = rend_ = 0;
   read_filled_ = false;
@@ -83,13 +84,15 @@ awaitable<connection::opened> connection::handshake(const server_url& url, const
   if (want_tls && !transport_->is_tls()) {
     if ((out.failure = co_await transport_->start_tls(opts.tls, url.host))) co_return out;
   }
-  out.failure = co_await exchange_connect(url, opts, out);
+  out.failure = co_await exchange_connect(url, opts, early, out);
   co_return out;
 }
 
-// CONNECT + PING, then wait for PONG (accepted) or -ERR (refused), answering the
-// server's PINGs and taking INFO updates on the way.
-awaitable<diagnostic> connection::exchange_connect(const server_url& url, const options& opts, opened& out) {
+// CONNECT (+ early commands) + PING, then wait for PONG (accepted) or -ERR (refused),
+// answering the server's PINGs and taking INFO updates on the way. An -ERR that the
+// connection survives (a publish the server refused) is kept for the caller.
+awaitable<diagnostic> connection::exchange_connect(const server_url& url, const options& opts,
+                                                   std::string_view early, opened& out) {
   auto credentials = load_auth(opts.auth, url);
   out.user_key = credentials.user_key;
   if (credentials.error) co_return make_diagnostic(credentials.error, {}, credentials.reason);
@@ -98,15 +101,22 @@ awaitable<diagnostic> connection::exchange_connect(const server_url& url, const 
   params.version = opts.version;
   params.echo = opts.echo;
   params.tls_required = transport_->is_tls();
-  if (auto ec = co_await write(connect_command(params, credentials.credentials, out.info)))
+  // Nothing over the server's max_payload: it would close the connection for it.
+  if (early.size() > out.info.max_payload) early = {};
+  if (auto ec = co_await write(connect_command(params, credentials.credentials, out.info, early)))
     co_return failed_at(ec, "sending CONNECT");
   for (;;) {
     event ev;
     if (auto ec = co_await read_event(ev)) co_return failed_at(ec, "during CONNECT");
     switch (ev.kind) {
       case op::pong:
+        out.sent_early = !early.empty();
         co_return diagnostic{};
       case op::err:
+        if (is_soft_error(ev.text)) {
+          out.soft_errors.emplace_back(ev.text);
+          break;
+        }
         co_return make_diagnostic(is_auth_error(ev.text) ? errc::auth_failed : errc::server_error, {},
                                   std::string(ev.text));
       case op::info:

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 #include <system_error>
 
 #include "nats/options.hpp"
@@ -32,9 +33,13 @@ class connection {
     diagnostic failure;    // error and reason; the caller adds the server
     server_info info;      // what the server said about itself (also on failure)
     std::string user_key;  // the public key our credentials carry, if any (also on failure)
+    bool sent_early = false;  // `early` went with CONNECT, and the server has processed it
+    std::vector<std::string> soft_errors;  // -ERRs the connection survived, such as a publish refused
   };
+  // `early`: commands (publishes) to send with CONNECT, before its PING, when they fit
+  // the server's max_payload; one round trip then both admits us and delivers them.
   boost::asio::awaitable<opened> open(const server_url& url, const options& opts,
-                                      std::chrono::milliseconds timeout);
+                                      std::chrono::milliseconds timeout, std::string_view early = {});
 
   // The next event: parsed from what is buffered, reading only when that is used up.
   boost::asio::awaitable<std::error_code> read_event(event& ev);
@@ -50,8 +55,9 @@ class connection {
   void set_max_payload(std::size_t n) { parser_.set_max_payload(n); }
 
  private:
-  boost::asio::awaitable<opened> handshake(const server_url& url, const options& opts);
-  boost::asio::awaitable<diagnostic> exchange_connect(const server_url& url, const options& opts, opened& out);
+  boost::asio::awaitable<opened> handshake(const server_url& url, const options& opts, std::string_view early);
+  boost::asio::awaitable<diagnostic> exchange_connect(const server_url& url, const options& opts,
+                                                      std::string_view early, opened& out);
   void prepare_read_space();
   void grow_read_buffer(std::size_t size);
 

@@ -313,3 +313,50 @@ TEST_CASE("client: reconnect_spread keeps a fleet that lost its server from comi
     for (auto& c : clients) co_await c->close();
   });
 }
+
+TEST_CASE("client: a publish queued before connect goes with the handshake, confirmed by its PONG") {
+  nats_server server;
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    client watcher(ioc.get_executor(), opts_for({server.url()}));
+    REQUIRE_FALSE(co_await watcher.connect());
+    auto sub = watcher.subscribe("early.one");
+    REQUIRE_FALSE(co_await watcher.flush(2s));
+
+    client c(ioc.get_executor(), opts_for({server.url()}));
+    REQUIRE_FALSE(c.publish("early.one", "with CONNECT"));
+    REQUIRE_FALSE(co_await c.connect());
+    // connect() returned: the server has the message. With the server gone before
+    // anything else is written, a flush has nothing to wait for.
+    server.kill9();
+    const auto flushed = co_await c.flush(2s);
+    CHECK_FALSE(flushed);
+    message m;
+    const auto got = co_await watcher.next_msg(sub, m, 2s);
+    REQUIRE_FALSE(got);
+    CHECK(m.payload == "with CONNECT");
+    co_await c.close();
+    co_await watcher.close();
+  });
+}
+
+TEST_CASE("client: a publish refused during the handshake is reported, and the connection stays") {
+  nats_server server(
+      "authorization { users = [ { user: a, password: b, permissions: { publish: { deny: [\"secret.>\"] } } } ] }");
+  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
+    auto o = opts_for({server.url()});
+    o.auth.user = "a";
+    o.auth.password = "b";
+    std::vector<conn_event> events;
+    o.on_event = [&](const conn_event& e) { events.push_back(e); };
+    client c(ioc.get_executor(), o);
+    REQUIRE_FALSE(c.publish("secret.x", "not allowed"));
+    REQUIRE_FALSE(co_await c.connect());
+    CHECK(c.connected());
+    const bool reported = std::any_of(events.begin(), events.end(), [](const conn_event& e) {
+      return e.kind == conn_event_kind::server_error && e.text.find("Permissions Violation") != std::string::npos;
+    });
+    CHECK(reported);
+    REQUIRE_FALSE(co_await c.flush(2s));
+    co_await c.close();
+  });
+}

@@ -69,4 +69,7 @@ TEST_CASE("commands: CONNECT is followed by PING and carries the application's n
   CHECK(json["headers"] == true);
   CHECK(ping_command == "PING\r\n");
   CHECK(pong_command == "PONG\r\n");
+  // What goes with CONNECT comes after it and before the PING that confirms both.
+  std::string with = connect_command(p, auth{}, info, "PUB a 1\r\nx\r\n");
+  CHECK(with == cmd.substr(0, cmd.size() - 6) + "PUB a 1\r\nx\r\nPING\r\n");
 }

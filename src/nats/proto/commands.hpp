@@ -32,6 +32,8 @@ void append_unsubscribe(std::string& out, std::uint64_t sid, std::uint64_t max =
 
 // CONNECT {json} followed by PING: the server's PONG (or -ERR) then tells the
 // handshake outcome, since a server with verbose off says nothing on success.
-std::string connect_command(const connect_params& p, const auth& a, const server_info& info);
+// `with` (commands the server is to process once it has accepted us) goes between.
+std::string connect_command(const connect_params& p, const auth& a, const server_info& info,
+                            std::string_view with = {});
 
 }  // namespace remaphore::nats
