@@ -323,8 +323,87 @@ int run_sub_modes(const config& c, const std::string& payload, bool with_pub) {
   return ok ? exit_ok : exit_incomplete;
 }
 
+// The responder: echoes every request until `stop`.
+awaitable<void> echo_responder(const config& c, asio::io_context& ioc, std::promise<void>& ready,
+                               const std::atomic<bool>& stop) {
+  nats::client rc(ioc.get_executor(), client_options(c, "remaphore-bench-responder"));
+  co_await connect_or_fail(rc, c);
+  auto sub = rc.subscribe(c.subject);
+  if (auto ec = co_await rc.flush(5s)) fail(exit_runtime, "responder subscribe", ec, rc.last_error().text());
+  ready.set_value();
+  nats::message m;
+  while (!stop.load(std::memory_order_relaxed)) {
+    auto ec = co_await rc.next_msg(sub, m, 100ms);  // wakes to notice `stop`
+    if (ec == nats::errc::timeout) continue;
+    if (ec) break;
+    if (m.reply.empty()) continue;
+    if (auto pec = rc.publish(m.reply, m.payload))
+      std::fprintf(stderr, "remaphore-bench: respond: %s\n", pec.message().c_str());
+  }
+  co_await rc.close();
+}
+
+struct reqrep_result {
+  std::vector<std::int64_t> latencies;
+  long done = 0, bad = 0;
+  const char* status = "ok";
+  std::int64_t start = 0, end = 0;
+};
+
+// One request at a time, each timed, until c.msgs or the deadline.
+awaitable<void> timed_requests(const config& c, const std::string& payload, asio::io_context& ioc,
+                               reqrep_result& r) {
+  nats::client nc(ioc.get_executor(), client_options(c, "remaphore-bench-requester"));
+  co_await connect_or_fail(nc, c);
+  // One untimed request sets up the shared reply subscription.
+  nats::message reply;
+  if (auto ec = co_await nc.request(c.subject, payload, reply, 5s))
+    fail(exit_runtime, "warm-up request", ec, nc.last_error().text());
+  std::int64_t deadline = now_ns() + static_cast<std::int64_t>(c.timeout_s) * 1'000'000'000LL;
+  r.start = now_ns();
+  for (; r.done < c.msgs; ++r.done) {
+    std::int64_t t0 = now_ns();
+    if (t0 >= deadline) {
+      r.status = "incomplete";
+      break;
+    }
+    auto left = std::min<std::int64_t>(deadline - t0, 5'000'000'000LL);
+    auto ec = co_await nc.request(c.subject, payload, reply, std::chrono::nanoseconds(left));
+    std::int64_t t1 = now_ns();
+    if (ec) {
+      std::fprintf(stderr, "remaphore-bench: request %ld: %s\n", r.done, ec.message().c_str());
+      r.status = "incomplete";
+      break;
+    }
+    if (reply.payload.size() != static_cast<std::size_t>(c.size)) ++r.bad;
+    r.latencies.push_back(t1 - t0);
+  }
+  r.end = now_ns();
+  co_await nc.close();
+}
+
+int print_reqrep(const config& c, reqrep_result& r) {
+  auto& lat = r.latencies;
+  double secs = secs_between(r.start, r.end);
+  double rate = r.done > 0 ? static_cast<double>(r.done) / secs : 0.0;
+  double sum = 0;
+  for (auto v : lat) sum += static_cast<double>(v);
+  std::sort(lat.begin(), lat.end());
+  std::printf("remaphore mode=reqrep msgs=%ld size=%d done=%ld secs=%.4f msgs_per_sec=%.0f", c.msgs, c.size, r.done,
+              secs, rate);
+  if (!lat.empty())
+    std::printf(" p50_us=%.1f p90_us=%.1f p99_us=%.1f min_us=%.1f max_us=%.1f mean_us=%.1f", pct_us(lat, 50),
+                pct_us(lat, 90), pct_us(lat, 99), static_cast<double>(lat.front()) / 1000.0,
+                static_cast<double>(lat.back()) / 1000.0, sum / static_cast<double>(lat.size()) / 1000.0);
+  if (r.bad > 0) {
+    std::printf(" bad_size=%ld", r.bad);
+    r.status = "errors";
+  }
+  print_cpu_and_status(r.status);
+  return std::strcmp(r.status, "ok") == 0 ? exit_ok : exit_incomplete;
+}
+
 int run_reqrep(const config& c, const std::string& payload) {
-  // The responder echoes every request until the requester is done.
   asio::io_context resp_ioc(1);
   std::promise<void> ready;
   auto ready_future = ready.get_future();
@@ -332,24 +411,7 @@ int run_reqrep(const config& c, const std::string& payload) {
   std::exception_ptr resp_error;
   std::thread resp_thread([&] {
     try {
-      run_on(resp_ioc, [&]() -> awaitable<void> {
-        nats::client rc(resp_ioc.get_executor(), client_options(c, "remaphore-bench-responder"));
-        co_await connect_or_fail(rc, c);
-        auto sub = rc.subscribe(c.subject);
-        if (auto ec = co_await rc.flush(5s)) fail(exit_runtime, "responder subscribe", ec, rc.last_error().text());
-        ready.set_value();
-        nats::message m;
-        while (!stop.load(std::memory_order_relaxed)) {
-          auto ec = co_await rc.next_msg(sub, m, 100ms);  // wakes to notice `stop`
-          if (ec == nats::errc::timeout) continue;
-          if (ec) break;
-          if (!m.reply.empty()) {
-            if (auto pec = rc.publish(m.reply, m.payload))
-              std::fprintf(stderr, "remaphore-bench: respond: %s\n", pec.message().c_str());
-          }
-        }
-        co_await rc.close();
-      });
+      run_on(resp_ioc, [&] { return echo_responder(c, resp_ioc, ready, stop); });
     } catch (...) {
       resp_error = std::current_exception();
     }
@@ -358,63 +420,14 @@ int run_reqrep(const config& c, const std::string& payload) {
     std::fprintf(stderr, "remaphore-bench: responder not ready\n");
     std::exit(exit_runtime);
   }
-
-  std::vector<std::int64_t> lat;
-  lat.reserve(static_cast<std::size_t>(c.msgs));
-  long done = 0, bad = 0;
-  const char* status = "ok";
-  std::int64_t start = 0, end = 0;
+  reqrep_result r;
+  r.latencies.reserve(static_cast<std::size_t>(c.msgs));
   asio::io_context ioc(1);
-  run_on(ioc, [&]() -> awaitable<void> {
-    nats::client nc(ioc.get_executor(), client_options(c, "remaphore-bench-requester"));
-    co_await connect_or_fail(nc, c);
-    // One untimed request sets up the shared reply subscription.
-    nats::message reply;
-    if (auto ec = co_await nc.request(c.subject, payload, reply, 5s))
-      fail(exit_runtime, "warm-up request", ec, nc.last_error().text());
-    std::int64_t deadline = now_ns() + static_cast<std::int64_t>(c.timeout_s) * 1'000'000'000LL;
-    start = now_ns();
-    for (; done < c.msgs; ++done) {
-      std::int64_t t0 = now_ns();
-      if (t0 >= deadline) {
-        status = "incomplete";
-        break;
-      }
-      auto left = std::min<std::int64_t>(deadline - t0, 5'000'000'000LL);
-      auto ec = co_await nc.request(c.subject, payload, reply, std::chrono::nanoseconds(left));
-      std::int64_t t1 = now_ns();
-      if (ec) {
-        std::fprintf(stderr, "remaphore-bench: request %ld: %s\n", done, ec.message().c_str());
-        status = "incomplete";
-        break;
-      }
-      if (reply.payload.size() != static_cast<std::size_t>(c.size)) ++bad;
-      lat.push_back(t1 - t0);
-    }
-    end = now_ns();
-    co_await nc.close();
-  });
+  run_on(ioc, [&] { return timed_requests(c, payload, ioc, r); });
   stop = true;
   resp_thread.join();
   if (resp_error) std::rethrow_exception(resp_error);
-
-  double secs = secs_between(start, end);
-  double rate = done > 0 ? static_cast<double>(done) / secs : 0.0;
-  double sum = 0;
-  for (auto v : lat) sum += static_cast<double>(v);
-  std::sort(lat.begin(), lat.end());
-  std::printf("remaphore mode=reqrep msgs=%ld size=%d done=%ld secs=%.4f msgs_per_sec=%.0f", c.msgs, c.size, done,
-              secs, rate);
-  if (done > 0)
-    std::printf(" p50_us=%.1f p90_us=%.1f p99_us=%.1f min_us=%.1f max_us=%.1f mean_us=%.1f", pct_us(lat, 50),
-                pct_us(lat, 90), pct_us(lat, 99), static_cast<double>(lat.front()) / 1000.0,
-                static_cast<double>(lat.back()) / 1000.0, sum / static_cast<double>(done) / 1000.0);
-  if (bad > 0) {
-    std::printf(" bad_size=%ld", bad);
-    status = "errors";
-  }
-  print_cpu_and_status(status);
-  return std::strcmp(status, "ok") == 0 ? exit_ok : exit_incomplete;
+  return print_reqrep(c, r);
 }
 
 // ---- command line ------------------------------------------------------------------
