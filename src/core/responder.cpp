@@ -1,6 +1,8 @@
 #include "core/responder.hpp"
 
 #include <chrono>
+#include <span>
+#include <vector>
 
 #include "core/reply.hpp"
 #include "log/log.hpp"
@@ -27,37 +29,38 @@ struct message_facts {
   std::string sender, peer, uuid, payload_hash;
 };
 
+// What every audit record says of the message it is about.
+std::vector<log::field> audit_fields(std::string_view event, const message_facts& f, const accepted_message& m) {
+  return {{"event", event},
+          {"sender", std::string_view(f.sender)},
+          {"peer", std::string_view(f.peer)},
+          {"verb", std::string_view(m.fields.verb)},
+          {"uuid", std::string_view(f.uuid)},
+          {"payload_bytes", static_cast<std::int64_t>(m.fields.payload.size())},
+          {"payload_sha256", std::string_view(f.payload_hash)}};
+}
+
 // One structured record per command run: who asked, what ran, how it ended.
 void audit_command(const accepted_message& m, const command_spec& spec, const command_result& r,
                    std::chrono::steady_clock::duration took) {
   message_facts f(m);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  auto fields = audit_fields("command", f, m);
+  fields.push_back({"command", std::string_view(spec.argv.front())});
+  fields.push_back({"exit_code", static_cast<std::int64_t>(r.exit_code)});
+  fields.push_back({"duration_ms", static_cast<std::int64_t>(ms)});
   log::write(r.exit_code == 0 ? log::level::info : log::level::warn,
              "command " + spec.argv.front() + " exited with " + std::to_string(r.exit_code),
-             {{"event", std::string_view("command")},
-              {"sender", std::string_view(f.sender)},
-              {"peer", std::string_view(f.peer)},
-              {"verb", std::string_view(m.fields.verb)},
-              {"uuid", std::string_view(f.uuid)},
-              {"payload_bytes", static_cast<std::int64_t>(m.fields.payload.size())},
-              {"payload_sha256", std::string_view(f.payload_hash)},
-              {"command", std::string_view(spec.argv.front())},
-              {"exit_code", static_cast<std::int64_t>(r.exit_code)},
-              {"duration_ms", static_cast<std::int64_t>(ms)}});
+             std::span<const log::field>(fields));
 }
 
 // One structured record per reply sent: to whom, for which request, how large.
 void audit_reply(const accepted_message& m, std::size_t reply_bytes) {
   message_facts f(m);
+  auto fields = audit_fields("reply", f, m);
+  fields.push_back({"reply_bytes", static_cast<std::int64_t>(reply_bytes)});
   log::write(log::level::info, "reply sent to " + (f.peer.empty() ? f.sender : f.peer),
-             {{"event", std::string_view("reply")},
-              {"sender", std::string_view(f.sender)},
-              {"peer", std::string_view(f.peer)},
-              {"verb", std::string_view(m.fields.verb)},
-              {"uuid", std::string_view(f.uuid)},
-              {"payload_bytes", static_cast<std::int64_t>(m.fields.payload.size())},
-              {"payload_sha256", std::string_view(f.payload_hash)},
-              {"reply_bytes", static_cast<std::int64_t>(reply_bytes)}});
+             std::span<const log::field>(fields));
 }
 
 }  // namespace

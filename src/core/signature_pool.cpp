@@ -39,9 +39,11 @@ bool signature_verifies(const signed_text& s) {
   return sig && protocol::verify(*s.key, *sig, s.signed_part);
 }
 
-signature_pool::signature_pool(std::size_t threads) : threads_(threads_or_cores(threads)), pool_(threads_) {}
+signature_pool::signature_pool(std::size_t threads) : threads_(threads_or_cores(threads)) {}
 
-signature_pool::~signature_pool() { pool_.join(); }
+signature_pool::~signature_pool() {
+  if (pool_) pool_->join();
+}
 
 asio::awaitable<std::vector<char>> signature_pool::verify(std::span<const signed_text> items) {
   std::vector<char> ok(items.size(), 0);
@@ -49,12 +51,13 @@ asio::awaitable<std::vector<char>> signature_pool::verify(std::span<const signed
     verify_range(items, ok.data());
     co_return ok;
   }
+  if (!pool_) pool_.emplace(threads_);
   const std::size_t chunk = (items.size() + threads_ - 1) / threads_;
-  using chunk_op = decltype(asio::co_spawn(pool_, verify_chunk(items, ok.data()), asio::deferred));
+  using chunk_op = decltype(asio::co_spawn(*pool_, verify_chunk(items, ok.data()), asio::deferred));
   std::vector<chunk_op> ops;
   for (std::size_t from = 0; from < items.size(); from += chunk) {
     const auto n = std::min(chunk, items.size() - from);
-    ops.push_back(asio::co_spawn(pool_, verify_chunk(items.subspan(from, n), ok.data() + from), asio::deferred));
+    ops.push_back(asio::co_spawn(*pool_, verify_chunk(items.subspan(from, n), ok.data() + from), asio::deferred));
   }
   // Every chunk runs to its end even when the caller is cancelled: the items stay
   // borrowed until then.

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -39,7 +40,8 @@ class signature_pool {
 
  private:
   std::size_t threads_;
-  boost::asio::thread_pool pool_;
+  // Started at the first burst big enough for it: most requests never need it.
+  std::optional<boost::asio::thread_pool> pool_;
 };
 
 }  // namespace remaphore::core

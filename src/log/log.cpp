@@ -110,7 +110,7 @@ void configure(level threshold, format f) {
 
 bool enabled(level l) { return l <= threshold_; }
 
-std::string format_record(format f, level l, std::string_view text, std::initializer_list<field> fields,
+std::string format_record(format f, level l, std::string_view text, std::span<const field> fields,
                           std::int64_t unix_ns) {
   std::string line;
   if (f == format::json) {
@@ -143,6 +143,10 @@ std::string format_record(format f, level l, std::string_view text, std::initial
 }
 
 void write(level l, std::string_view text, std::initializer_list<field> fields) {
+  write(l, text, std::span<const field>(fields.begin(), fields.size()));
+}
+
+void write(level l, std::string_view text, std::span<const field> fields) {
   if (!enabled(l)) return;
   auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                  std::chrono::system_clock::now().time_since_epoch())

@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
 #include <variant>
 
@@ -32,6 +33,7 @@ struct field {
 };
 
 void write(level l, std::string_view text, std::initializer_list<field> fields = {});
+void write(level l, std::string_view text, std::span<const field> fields);
 
 inline void error(std::string_view t) { write(level::error, t); }
 inline void warn(std::string_view t) { write(level::warn, t); }
@@ -51,7 +53,7 @@ class status_line {
 void set_status_line(status_line* line);
 
 // The line write() would print, without the journald priority prefix (for tests).
-std::string format_record(format f, level l, std::string_view text, std::initializer_list<field> fields,
+std::string format_record(format f, level l, std::string_view text, std::span<const field> fields,
                           std::int64_t unix_ns);
 
 }  // namespace remaphore::log

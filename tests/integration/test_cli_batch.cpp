@@ -27,11 +27,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string fleet_name(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "fleet.n%02d", i);
-  return buf;
-}
+std::string fleet_name(int i) { return (i < 10 ? "fleet.n0" : "fleet.n") + std::to_string(i); }
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;

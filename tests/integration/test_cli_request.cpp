@@ -88,6 +88,16 @@ std::string responder_config(const temp_dir& dir, const nats_server& server, con
   return dir.write(destination + ".conf", c.text());
 }
 
+// A requester: its own identity, and one peer that answers.
+std::string requester_config(const temp_dir& dir, const std::string& server_url, const key_pair& self,
+                             const std::string& peer_destination, const key_pair& peer) {
+  config_text c;
+  c.server = server_url;
+  c.identities = {identity_line(self)};
+  c.peers = {peer_line(peer_destination, peer)};
+  return dir.write("q.conf", c.text());
+}
+
 }  // namespace
 
 TEST_CASE("cli: request prints one entry per reply, frames multi-line output, reports silent peers") {
@@ -226,11 +236,7 @@ TEST_CASE("cli: a reply larger than the output bound is cut, and says so") {
   temp_dir dir;
   auto keys = keygen(2);
   const auto &q = keys[0], &big = keys[1];
-  config_text qc;
-  qc.server = server.url();
-  qc.identities = {identity_line(q)};
-  qc.peers = {peer_line("node.big", big)};
-  auto q_cfg = dir.write("q.conf", qc.text());
+  auto q_cfg = requester_config(dir, server.url(), q, "node.big", big);
   // 100,000 bytes of output on one line, more than a reply carries (64 KiB).
   auto rx = spawn({"-c", responder_config(dir, server, "node.big", big, q), "-o", "-t", "20s", "sh", "-c",
                    "head -c 100000 /dev/zero | tr '\\0' x"});
@@ -254,11 +260,7 @@ TEST_CASE("cli: a payload over the kernel's argument limit is answered with 126 
   temp_dir dir;
   auto keys = keygen(2);
   const auto &q = keys[0], &node = keys[1];
-  config_text qc;
-  qc.server = server.url();
-  qc.identities = {identity_line(q)};
-  qc.peers = {peer_line("node.big", node)};
-  auto q_cfg = dir.write("q.conf", qc.text());
+  auto q_cfg = requester_config(dir, server.url(), q, "node.big", node);
   auto rx = start_receiver({"-c", responder_config(dir, server, "node.big", node, q), "-o", "-t", "20s", "true"});
   // Four words of 50,000 bytes: the payload is 200 kB, over the 128 KiB a single
   // argument may have (each word alone is under it, so our own exec works).
@@ -282,11 +284,7 @@ TEST_CASE("cli: a reply that is not bound to the request is named once per respo
   temp_dir dir;
   auto keys = keygen(2);
   const auto &q = keys[0], &go = keys[1];
-  config_text qc;
-  qc.server = server.url();
-  qc.identities = {identity_line(q)};
-  qc.peers = {peer_line("node.go", go)};
-  auto q_cfg = dir.write("q.conf", qc.text());
+  auto q_cfg = requester_config(dir, server.url(), q, "node.go", go);
   // A responder as the Go tool answers: a reply with a random uuid, twice. The
   // request starts once this responder listens (else it could go out unheard).
   // co_await results go to variables first: g++ 12 miscompiles co_await inside a
@@ -327,11 +325,7 @@ TEST_CASE("cli: a requester whose connection is cut publishes the same request a
   temp_dir dir;
   auto keys = keygen(2);
   const auto &q = keys[0], &node = keys[1];
-  config_text qc;
-  qc.server = relay.url();  // only the requester goes through the relay
-  qc.identities = {identity_line(q)};
-  qc.peers = {peer_line("node.late", node)};
-  auto q_cfg = dir.write("q.conf", qc.text());
+  auto q_cfg = requester_config(dir, relay.url(), q, "node.late", node);  // only the requester goes through the relay
   auto node_priv = protocol::parse_private_key(node.priv);
   REQUIRE(node_priv);
   const protocol::identity node_id{*protocol::parse_public_key(node.pub), *node_priv, {"*"}};
