@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The zsh completion script, checked with zsh: it parses, compinit picks it up for
 # remaphore, its _arguments specs hold every option of `remaphore --help` (both
-# names, a value where --help shows one), and its config reader gives the verbs,
-# destinations and keys of a config this test writes.
+# names, a value where --help shows one), its config reader gives the verbs,
+# destinations and keys of a config this test writes, and Tab in an interactive zsh
+# (in tmux) shows durations, verbs, destinations and log levels.
 # Usage: completion_zsh.sh REMAPHORE_BINARY COMPLETION_SCRIPT
 set -uo pipefail
 remaphore=$1 script=$2
@@ -64,6 +65,47 @@ words() {
 [[ $(words destination) == "com.example.web.1 " ]] || fail "own destination: '$(words destination)'"
 [[ $(words identity-keys) == "$pub " ]] || fail "identity keys: '$(words identity-keys)'"
 [[ $(words peer-keys) == "$peer " ]] || fail "peer keys: '$(words peer-keys)'"
+
+# Completion as a user gets it: an interactive zsh in a terminal (tmux), a line
+# typed, Tab pressed, and what the screen then shows.
+if command -v tmux >/dev/null; then
+	cat >"$work/.zshrc" <<ZSHRC
+fpath=($work/fpath \$fpath)
+path=($(dirname "$(realpath "$remaphore")") \$path)
+autoload -Uz compinit && compinit -u -D
+PS1='%# '
+ZSHRC
+	sock=$work/tmux.sock
+	tmux -S "$sock" new-session -d -x 200 -y 50 "cd $work && ZDOTDIR=$work HOME=$work zsh -i"
+	trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$work"' EXIT
+	for _ in $(seq 1 50); do
+		[[ -n $(tmux -S "$sock" capture-pane -p | tr -d '[:space:]') ]] && break  # the prompt
+		sleep 0.1
+	done
+	# Types $1, presses Tab, and waits (bounded) until every later argument is on screen.
+	shows() {
+		local line=$1 screen="" want ok
+		shift
+		tmux -S "$sock" send-keys C-u C-l  # an empty line on a clear screen
+		sleep 0.2
+		tmux -S "$sock" send-keys "$line" Tab
+		for _ in $(seq 1 50); do
+			screen=$(tmux -S "$sock" capture-pane -p)
+			ok=1
+			for want in "$@"; do grep -qF -- "$want" <<<"$screen" || ok=0; done
+			((ok)) && return 0
+			sleep 0.1
+		done
+		fail "Tab after '$line' does not show: $* (the screen: $(tr -s '\n' ' ' <<<"$screen"))"
+	}
+	shows "remaphore -c node.conf -t " 10s 30m 24h
+	shows "remaphore -c node.conf -s -v " ping restart
+	shows "remaphore -c node.conf -D com.example." com.example.web.1 com.example.deploy.1
+	shows "remaphore -c node.conf --log-level " error debug
+	shows "remaphore -c node.conf -s -D com.example.de" "-D com.example.deploy.1"
+else
+	echo "tmux is absent (Debian package tmux): completion not tried in a terminal"
+fi
 
 ((failures == 0)) || exit 1
 echo "zsh completion: all checks passed"
