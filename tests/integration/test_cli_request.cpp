@@ -367,3 +367,31 @@ TEST_CASE("cli: a requester whose connection is cut publishes the same request a
   CHECK(r.out == "node.late,0,asked twice\n");
   CHECK(r.err.find("reconnected: published again 1 request still waiting for replies") != std::string::npos);
 }
+
+TEST_CASE("cli: 300 emulated nodes answer one request at once: each reply printed once, each checked") {
+  nats_server server;
+  temp_dir dir;
+  auto fleet = process::start({REMAPHORE_FLEET_BINARY, "--url", server.url(), "--nodes", "300", "--dir", dir.path()});
+  const auto up = [&] { return fleet.out().find("subscribed in") != std::string::npos; };
+  wait_until([&] { return !fleet.running() || up(); }, 60s);
+  REQUIRE_MESSAGE(up(), fleet.err());
+
+  // The replies come in bursts, whose signatures are checked side by side.
+  auto r = run_remaphore({"-c", dir.file("controller.conf"), "--json", "-r", "-D", "fleet.**", "-t", "30s", "status"});
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 0);
+  std::set<std::string> answered;
+  std::size_t replies = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    REQUIRE(!j.is_discarded());
+    if (!j.contains("destination")) continue;  // the summary
+    ++replies;
+    answered.insert(j["destination"].get<std::string>());
+    CHECK(j.value("exit_code", -1) == 0);
+  }
+  CHECK(replies == 300);
+  CHECK(answered.size() == 300);
+  CHECK(r.err.find("300 answered") != std::string::npos);
+}
