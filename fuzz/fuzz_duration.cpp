@@ -22,8 +22,7 @@ void round_trip(std::chrono::nanoseconds d) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (const auto d = parse_duration(std::string_view(reinterpret_cast<const char*>(data), size)))
-    round_trip(*d);
+  if (const auto d = parse_duration(std::string_view(reinterpret_cast<const char*>(data), size))) round_trip(*d);
   if (size >= sizeof(std::int64_t)) {
     std::int64_t ns = 0;
     std::memcpy(&ns, data, sizeof ns);

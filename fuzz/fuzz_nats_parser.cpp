@@ -59,8 +59,7 @@ std::size_t drain(parser& p, std::string_view data, std::vector<owned_event>& ou
     }
     FUZZ_CHECK(ev.kind != op::none);
     const std::string_view frame = rest.substr(0, n);
-    for (std::string_view v : {ev.subject, ev.reply, ev.headers, ev.payload, ev.text})
-      FUZZ_CHECK(inside(v, frame));
+    for (std::string_view v : {ev.subject, ev.reply, ev.headers, ev.payload, ev.text}) FUZZ_CHECK(inside(v, frame));
     if (ev.kind == op::msg || ev.kind == op::hmsg) {
       FUZZ_CHECK(ev.headers.size() + ev.payload.size() <= p.limits().max_payload);
       FUZZ_CHECK(ev.kind == op::hmsg || ev.headers.empty());
@@ -71,8 +70,8 @@ std::size_t drain(parser& p, std::string_view data, std::vector<owned_event>& ou
       FUZZ_CHECK(inside(h.description, ev.headers));
       FUZZ_CHECK(inside(h.get("Nats-Msg-Id"), ev.headers));
     }
-    out.push_back({ev.kind, std::string(ev.subject), ev.sid, std::string(ev.reply),
-                   std::string(ev.headers), std::string(ev.payload), std::string(ev.text)});
+    out.push_back({ev.kind, std::string(ev.subject), ev.sid, std::string(ev.reply), std::string(ev.headers),
+                   std::string(ev.payload), std::string(ev.text)});
     offset += n;
   }
 }

@@ -19,8 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool node_wild = node.find('*') != std::string_view::npos;
   if (match) FUZZ_CHECK(!node_wild);
   // Without wildcards a pattern matches exactly itself.
-  if (pattern.find('*') == std::string_view::npos)
-    FUZZ_CHECK(match == (!pattern.empty() && pattern == node));
+  if (pattern.find('*') == std::string_view::npos) FUZZ_CHECK(match == (!pattern.empty() && pattern == node));
   if (pattern == "**") FUZZ_CHECK(match == !node_wild);
   return 0;
 }

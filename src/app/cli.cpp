@@ -40,8 +40,8 @@ const getopt_lists& lists() {
         if (has_arg == required_argument) l.shorts += ':';
       }
       // The table's names are string literals, so data() is NUL-terminated.
-      l.longs.push_back({o.long_name.data(), has_arg, nullptr,
-                         o.short_name ? o.short_name : long_only_base + static_cast<int>(i)});
+      l.longs.push_back(
+          {o.long_name.data(), has_arg, nullptr, o.short_name ? o.short_name : long_only_base + static_cast<int>(i)});
     }
     l.longs.push_back({nullptr, 0, nullptr, 0});
     return l;
@@ -68,8 +68,7 @@ bool is_our_option(std::string_view w) {
   return detail::find_long(w.substr(0, w.find('='))) != nullptr;
 }
 
-bool apply_option(const option_spec& spec, const std::string& written, char** argv, cli_options& out,
-                  cli_error& err) {
+bool apply_option(const option_spec& spec, const std::string& written, char** argv, cli_options& out, cli_error& err) {
   if (!spec.apply) return true;  // a mode option: counted in check_combinations
   if (spec.value_name.empty()) return spec.apply(written, {}, out, err);
   std::string_view value = optarg ? optarg : "";
@@ -91,8 +90,8 @@ bool fail_bad_option(int c, int argc, char** argv, cli_error& err) {
   if (!is_long) return fail(err, "unknown option '" + (optopt ? name : arg) + "'");
   const auto prefix = std::string_view(name).substr(2);
   const auto table = detail::option_table();
-  const auto matches = std::count_if(table.begin(), table.end(),
-                                     [&](const option_spec& o) { return o.long_name.starts_with(prefix); });
+  const auto matches =
+      std::count_if(table.begin(), table.end(), [&](const option_spec& o) { return o.long_name.starts_with(prefix); });
   if (matches > 1) return fail(err, "ambiguous option '" + name + "': write it out in full");
   return fail(err, "unknown option '" + name + "'");
 }

@@ -18,10 +18,10 @@ enum class mode { receive, send, request, print_config, check_config, keygen, he
 struct cli_options {
   mode what = mode::receive;
   std::string config_path = "/etc/remaphore/remaphore.conf";
-  std::optional<std::string> dest;        // -D
-  bool no_dest_filter = false;            // -d
-  bool once = false;                      // -o
-  std::optional<std::string> pubkey;      // -p, checked to be a base58 public key
+  std::optional<std::string> dest;    // -D
+  bool no_dest_filter = false;        // -d
+  bool once = false;                  // -o
+  std::optional<std::string> pubkey;  // -p, checked to be a base58 public key
   // -t DUR: a deadline from the start of the process. Three cases:
   //   no -t   timeout empty, no_timeout false: the mode's own default applies
   //           (receive: none; request: 10s; send: its flush bound);
@@ -30,28 +30,28 @@ struct cli_options {
   //   -t D>0  timeout = D, no_timeout false.
   std::optional<std::chrono::nanoseconds> timeout;
   bool no_timeout = false;
-  std::optional<std::string> uuid;        // -u
-  std::vector<std::string> verbs;         // -v a,b (one verb when sending)
-  std::optional<std::string> subject;     // -S, checked to be a plain NATS subject token(s)
-  unsigned count = 0;                     // -n K (counting barrier)
-  bool json = false;                      // --json
+  std::optional<std::string> uuid;     // -u
+  std::vector<std::string> verbs;      // -v a,b (one verb when sending)
+  std::optional<std::string> subject;  // -S, checked to be a plain NATS subject token(s)
+  unsigned count = 0;                  // -n K (counting barrier)
+  bool json = false;                   // --json
   // A rolling request: --batch N asks N destinations at a time (0: all at once);
   // --batch-timeout DUR bounds each batch (0: no bound of its own; unset: 10s);
   // --batch-stop-on-failure starts no further batch after a failure or a silence.
   unsigned batch = 0;
   std::optional<std::chrono::nanoseconds> batch_timeout;
   bool batch_stop_on_failure = false;
-  bool sort = false;                      // --sort: replies sorted by destination, at the end
-  bool retain = false;                    // --retain (send): keep the signal in JetStream
+  bool sort = false;                              // --sort: replies sorted by destination, at the end
+  bool retain = false;                            // --retain (send): keep the signal in JetStream
   std::optional<std::chrono::nanoseconds> since;  // --since DUR (receive): also signals retained that recently
   // --connect-retry: no reachable server is not exit 3 at once; keep trying until the
   // -t deadline. The config's `connect_retry: yes` asks for the same.
   bool connect_retry = false;
-  std::string log_level = "info";         // --log-level, one of log::parse_level's names
+  std::string log_level = "info";              // --log-level, one of log::parse_level's names
   log::format log_format = log::format::text;  // --log-format text|json
   std::chrono::milliseconds connect_timeout{2000};
-  std::vector<std::string> rest;          // payload words or the command
-  bool rest_after_dashes = false;         // "--" ended the options: `rest` is meant literally
+  std::vector<std::string> rest;   // payload words or the command
+  bool rest_after_dashes = false;  // "--" ended the options: `rest` is meant literally
 };
 
 struct cli_error {

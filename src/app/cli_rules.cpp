@@ -41,8 +41,8 @@ const requirement requirements[] = {
 // "receiving, sending (-s) and requests (-r)" for the modes in `bits`.
 std::string purpose(unsigned bits) {
   static const std::pair<unsigned, std::string_view> names[] = {
-      {in_receive, "receiving"},       {in_send, "sending (-s)"},          {in_request, "requests (-r)"},
-      {in_print_config, "-C"},         {in_check_config, "--check-config"}, {in_keygen, "--keygen"},
+      {in_receive, "receiving"}, {in_send, "sending (-s)"},           {in_request, "requests (-r)"},
+      {in_print_config, "-C"},   {in_check_config, "--check-config"}, {in_keygen, "--keygen"},
   };
   std::vector<std::string_view> parts;
   for (const auto& [bit, name] : names)
@@ -56,8 +56,7 @@ std::string purpose(unsigned bits) {
 }
 
 // Sets out.what; `mode_written` is the option that chose it ("" for receive).
-bool choose_mode(const std::vector<given_option>& given, cli_options& out, std::string& mode_written,
-                 cli_error& err) {
+bool choose_mode(const std::vector<given_option>& given, cli_options& out, std::string& mode_written, cli_error& err) {
   const auto given_mode = [&](mode m) {
     return std::any_of(given.begin(), given.end(), [&](const given_option& g) { return g.spec->selects == m; });
   };
@@ -84,8 +83,8 @@ bool check_fits_mode(const given_option& g, mode m, const std::string& mode_writ
 }
 
 const given_option* find_given(const std::vector<given_option>& given, std::string_view long_name) {
-  const auto it = std::find_if(given.begin(), given.end(),
-                               [&](const given_option& g) { return g.spec->long_name == long_name; });
+  const auto it =
+      std::find_if(given.begin(), given.end(), [&](const given_option& g) { return g.spec->long_name == long_name; });
   return it == given.end() ? nullptr : &*it;
 }
 
@@ -144,9 +143,8 @@ bool looks_like_misplaced_option(std::string_view w) {
 std::optional<std::string> misplaced_option_warning(const cli_options& o) {
   if (o.rest_after_dashes) return std::nullopt;
   if (o.what != mode::receive && o.what != mode::send && o.what != mode::request) return std::nullopt;
-  const auto it = std::find_if(o.rest.begin(), o.rest.end(), [](const std::string& w) {
-    return looks_like_misplaced_option(w);
-  });
+  const auto it =
+      std::find_if(o.rest.begin(), o.rest.end(), [](const std::string& w) { return looks_like_misplaced_option(w); });
   if (it == o.rest.end()) return std::nullopt;
   const std::string part = o.what == mode::receive ? "the command" : "the payload";
   return "'" + *it + "' is part of " + part + ", not an option of remaphore: options end at the first argument " +

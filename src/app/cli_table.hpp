@@ -32,7 +32,7 @@ unsigned mode_bit(mode m);
 enum class option_group { modes, options };
 
 struct option_spec {
-  char short_name;              // 0: a long name only
+  char short_name;  // 0: a long name only
   std::string_view long_name;
   std::string_view value_name;  // empty: the option takes no value
   unsigned modes;               // where it means something (mode_bits)
@@ -41,7 +41,7 @@ struct option_spec {
   // wrote it, for messages. Null for the options that only select a mode.
   bool (*apply)(const std::string& name, std::string_view value, cli_options& out, cli_error& err);
   option_group group;
-  std::string_view help;        // --help text; '\n' starts a continuation line
+  std::string_view help;  // --help text; '\n' starts a continuation line
 };
 
 // An option as it appeared on the command line: "-t" or "--timeout", for messages.

@@ -178,7 +178,8 @@ bool load_config(const std::string& path, protocol::config& cfg) {
   struct stat st {};
   if (!read_file(path, max_config, text, st, why))
     return fail("cannot read config file '" + path + "': " + why + " (use -c FILE, or -C to print an example)");
-  if (text.size() >= max_config) return fail(protocol::config_where(path, 0) + "the file is too large (64 MiB or more)");
+  if (text.size() >= max_config)
+    return fail(protocol::config_where(path, 0) + "the file is too large (64 MiB or more)");
   if (text.empty())
     return fail(protocol::config_where(path, 0) + "the file is empty (remaphore -C prints an example config)");
   protocol::config_error err;

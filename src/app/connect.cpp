@@ -48,18 +48,12 @@ void log_event(const nats::conn_event& e, connect_warnings* retrying) {
     case kind::disconnected:
     case kind::gave_up:
     case kind::server_error:
-    case kind::slow_consumer:
-      log::warn(line);
-      break;
+    case kind::slow_consumer: log::warn(line); break;
     case kind::reconnected:
-    case kind::lame_duck:
-      log::info(line);
-      break;
+    case kind::lame_duck: log::info(line); break;
     case kind::connected:
     case kind::connect_failed:
-    case kind::server_discovered:
-      log::debug(line);
-      break;
+    case kind::server_discovered: log::debug(line); break;
   }
 }
 
@@ -107,13 +101,12 @@ boost::asio::awaitable<bool> connect_or_log(nats::client& c, const protocol::con
   const auto& why = c.last_error();
   if (ec == nats::errc::auth_failed) {
     std::string how = !cfg.credentials.empty() ? "credentials " + cfg.credentials
-                      : !cfg.nkey_seed.empty()   ? "nkey seed " + cfg.nkey_seed
-                      : !cfg.token.empty()       ? "token auth"
-                      : !cfg.user.empty()        ? "user " + cfg.user
-                                                 : "no credentials";
+                      : !cfg.nkey_seed.empty() ? "nkey seed " + cfg.nkey_seed
+                      : !cfg.token.empty()     ? "token auth"
+                      : !cfg.user.empty()      ? "user " + cfg.user
+                                               : "no credentials";
     if (!c.auth_key().empty()) how += ", user key " + c.auth_key();
-    log::error("the server refused our credentials: '" + why.reason + "' (server " + c.refused_by() + ", " + how +
-               ")");
+    log::error("the server refused our credentials: '" + why.reason + "' (server " + c.refused_by() + ", " + how + ")");
     if (why.attempts.size() > 1) log::error("servers tried: " + why.text());
   } else {
     log::error("cannot connect: " + why.text());

@@ -6,8 +6,8 @@
 
 #include "app/cli.hpp"
 #include "app/config_load.hpp"
-#include "log/log.hpp"
 #include "app/modes.hpp"
+#include "log/log.hpp"
 #include "protocol/config.hpp"
 #include "protocol/keys.hpp"
 
@@ -21,8 +21,7 @@ void print_summary(const std::string& path, const protocol::config& cfg) {
   for (const auto& s : cfg.servers) std::printf("server: %s\n", s.c_str());
   std::printf("subject: %s\ndestination: %s\nidentities: %zu\npeers: %zu\n", cfg.subject.c_str(),
               cfg.destination.c_str(), cfg.identities.size(), cfg.peers.size());
-  if (auto* id = cfg.effective_default_identity())
-    std::printf("default identity: %s\n", id->pub.to_base58().c_str());
+  if (auto* id = cfg.effective_default_identity()) std::printf("default identity: %s\n", id->pub.to_base58().c_str());
 }
 
 // Send, request or receive on one thread; any exception that escapes is a runtime
@@ -75,22 +74,15 @@ int main(int argc, char** argv) {
   // a cost of tens of microseconds, and --version or --help need none of it.
 
   switch (cli.what) {
-    case mode::help:
-      std::fputs(usage_text().c_str(), stdout);
-      return exit_ok;
-    case mode::version:
-      std::printf("remaphore %s\n", REMAPHORE_VERSION);
-      return exit_ok;
-    case mode::print_config:
-      std::fputs(protocol::example_config().c_str(), stdout);
-      return exit_ok;
+    case mode::help: std::fputs(usage_text().c_str(), stdout); return exit_ok;
+    case mode::version: std::printf("remaphore %s\n", REMAPHORE_VERSION); return exit_ok;
+    case mode::print_config: std::fputs(protocol::example_config().c_str(), stdout); return exit_ok;
     case mode::keygen: {
       auto kp = protocol::generate_key_pair();
       std::printf("%s %s [*]\n", kp.pub.to_base58().c_str(), kp.priv.to_base58().c_str());
       return exit_ok;
     }
-    default:
-      break;
+    default: break;
   }
 
   protocol::config cfg;

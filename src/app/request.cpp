@@ -71,8 +71,8 @@ boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::
   // ',' in -D) as exit 2 before anything goes out.
   if (!build_message(cli, cfg, true)) co_return exit_usage;
   if (cli.batch > 0 && !destinations_encodable(suspected, cli.config_path)) co_return exit_usage;
-  auto plan = cli.batch > 0 ? core::batch_plan::rolling(suspected, cli.batch)
-                            : core::batch_plan::single(pattern, suspected);
+  auto plan =
+      cli.batch > 0 ? core::batch_plan::rolling(suspected, cli.batch) : core::batch_plan::single(pattern, suspected);
   auto sign = [&](const std::string& destination) { return build_message(cli, cfg, true, destination); };
   auto options = request_options_of(cli, until);
   connect_plan connecting;

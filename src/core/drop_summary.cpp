@@ -51,8 +51,7 @@ std::string describe(const drop_summary::line& l) {
   std::string out = l.reason + ": " + group_thousands(l.count) + (l.count == 1 ? " message" : " messages") + " dropped";
   if (l.over > drop_summary::clock::duration::zero()) {
     char buf[48];
-    std::snprintf(buf, sizeof buf, " in the last %.1fs",
-                  std::chrono::duration<double>(l.over).count());
+    std::snprintf(buf, sizeof buf, " in the last %.1fs", std::chrono::duration<double>(l.over).count());
     out += buf;
   }
   return out;

@@ -81,22 +81,22 @@ namespace detail {
 // The first 128 bytes of the file. Only plain integers, each at an offset that is a
 // multiple of its size: no padding, the same bytes on every build for one host.
 struct record_header {
-  std::array<char, 8> magic;         // "RMPHRPLY"
-  std::uint32_t version;             // of this layout
-  std::uint32_t header_size;         // sizeof(record_header)
-  std::uint32_t entry_size;          // sizeof(record_entry)
-  std::uint32_t slot_size;           // sizeof(std::uint64_t)
-  std::uint32_t capacity;            // N, entries in the ring
-  std::uint32_t index_slots;         // a power of two, at least 2N
+  std::array<char, 8> magic;  // "RMPHRPLY"
+  std::uint32_t version;      // of this layout
+  std::uint32_t header_size;  // sizeof(record_header)
+  std::uint32_t entry_size;   // sizeof(record_entry)
+  std::uint32_t slot_size;    // sizeof(std::uint64_t)
+  std::uint32_t capacity;     // N, entries in the ring
+  std::uint32_t index_slots;  // a power of two, at least 2N
   std::array<std::uint8_t, 16> boot_id;
-  std::int64_t window_ns;            // the longest window any process asked for
-  std::uint64_t head;                // sequence number of the oldest entry
-  std::uint64_t tail;                // sequence number the next entry gets
-  std::uint64_t checksum;            // of every byte above
+  std::int64_t window_ns;  // the longest window any process asked for
+  std::uint64_t head;      // sequence number of the oldest entry
+  std::uint64_t tail;      // sequence number the next entry gets
+  std::uint64_t checksum;  // of every byte above
   // Below the checksum: words that change without a header write.
-  std::uint32_t updating;            // nonzero while a writer is mid-update
-  std::uint32_t releases;            // a futex: bumped when the lock is released to a waiter
-  std::uint32_t waiting;             // nonzero while a process sleeps on `releases`
+  std::uint32_t updating;  // nonzero while a writer is mid-update
+  std::uint32_t releases;  // a futex: bumped when the lock is released to a waiter
+  std::uint32_t waiting;   // nonzero while a process sleeps on `releases`
   std::array<std::uint8_t, 36> reserved;
 };
 

@@ -62,9 +62,7 @@ void sleep_until_release(std::uint32_t* releases, std::uint32_t seen, std::chron
   ::syscall(SYS_futex, releases, FUTEX_WAIT, seen, &timeout, nullptr, 0);
 }
 
-void wake_all(std::uint32_t* releases) {
-  ::syscall(SYS_futex, releases, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
-}
+void wake_all(std::uint32_t* releases) { ::syscall(SYS_futex, releases, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0); }
 
 // flock, waiting at most `wait`: returns 0, or an errno (EWOULDBLOCK when `wait`
 // passed). Before each try that may fail, the waiter notes `releases` and sets

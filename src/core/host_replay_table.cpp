@@ -174,8 +174,7 @@ void record_table::drop_oldest() {
 // (a process may take `now` just before another one takes the lock): an entry a
 // little out of order expires when its predecessors have.
 void record_table::expire_oldest(std::int64_t now_ns) {
-  while (h_.tail != h_.head && expired(entry(h_.head % layout_.capacity).first_ns, now_ns, h_.window_ns))
-    drop_oldest();
+  while (h_.tail != h_.head && expired(entry(h_.head % layout_.capacity).first_ns, now_ns, h_.window_ns)) drop_oldest();
 }
 
 std::int64_t record_table::first_accepted(const host_replay::hash& h, std::int64_t now_ns) {

@@ -30,7 +30,8 @@ std::string_view describe_drop(drop_reason r, protocol::decode_error e) {
   static const auto texts = [] {
     std::array<std::string, 16> t;
     for (std::size_t i = 0; i < t.size(); ++i)
-      t[i] = std::string(to_string(drop_reason::malformed)) + " (" + protocol::to_string(static_cast<protocol::decode_error>(i)) + ")";
+      t[i] = std::string(to_string(drop_reason::malformed)) + " (" +
+             protocol::to_string(static_cast<protocol::decode_error>(i)) + ")";
     return t;
   }();
   auto i = static_cast<std::size_t>(e);
@@ -59,8 +60,7 @@ std::chrono::nanoseconds replay_window(std::chrono::nanoseconds allow_skew) {
   return allow_skew > max / 2 ? max : allow_skew * 2;
 }
 
-pipeline::pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity,
-                   std::chrono::nanoseconds window)
+pipeline::pipeline(const protocol::config& cfg, filters f, std::size_t replay_capacity, std::chrono::nanoseconds window)
     : cfg_(cfg),
       filters_(std::move(f)),
       peers_(cfg),
@@ -70,7 +70,7 @@ pipeline::pipeline(const protocol::config& cfg, filters f, std::size_t replay_ca
 }
 
 static bool retained_within(std::int64_t send_time_ns, std::int64_t now_ns, std::chrono::nanoseconds retained_for,
-                     std::chrono::nanoseconds allow_skew) {
+                            std::chrono::nanoseconds allow_skew) {
   if (retained_for.count() <= 0 || send_time_ns >= now_ns) return false;
   std::uint64_t age = static_cast<std::uint64_t>(now_ns) - static_cast<std::uint64_t>(send_time_ns);
   return age <= static_cast<std::uint64_t>(retained_for.count()) + static_cast<std::uint64_t>(allow_skew.count());
@@ -78,8 +78,7 @@ static bool retained_within(std::int64_t send_time_ns, std::int64_t now_ns, std:
 
 // Stages 2 to 4: everything that needs no decoding beyond the split, cheapest first.
 std::optional<drop_reason> pipeline::cheap_checks(const protocol::envelope_text& env, std::int64_t now_ns,
-                                                  std::chrono::nanoseconds retained_for,
-                                                  const protocol::peer*& peer) {
+                                                  std::chrono::nanoseconds retained_for, const protocol::peer*& peer) {
   // A retained signal may be old, but not older than the window the receiver asked for.
   if (!within_skew(env.send_time_ns, now_ns, cfg_.allow_skew) &&
       !retained_within(env.send_time_ns, now_ns, retained_for, cfg_.allow_skew))
@@ -101,7 +100,7 @@ std::optional<drop_reason> pipeline::cheap_checks(const protocol::envelope_text&
 }
 
 static accepted_message accept(const protocol::envelope_text& env, const protocol::peer* peer,
-                        const std::array<std::uint8_t, 32>& hash, std::string matched) {
+                               const std::array<std::uint8_t, 32>& hash, std::string matched) {
   accepted_message m;
   m.fields.destination = std::string(env.destination);
   m.fields.send_time_ns = env.send_time_ns;
@@ -123,8 +122,7 @@ void pipeline::use_host_record(host_replay* record, replay_cache::clock::time_po
 
 std::optional<std::string> pipeline::take_host_problem() { return std::exchange(host_problem_, std::nullopt); }
 
-bool pipeline::first_on_host_before_us(const std::array<std::uint8_t, 32>& hash,
-                                       replay_cache::clock::time_point now) {
+bool pipeline::first_on_host_before_us(const std::array<std::uint8_t, 32>& hash, replay_cache::clock::time_point now) {
   auto r = host_->first_accepted(hash, now);
   if (!r.problem.empty()) host_problem_ = r.problem;
   return r.first && *r.first < subscribed_at_;
@@ -157,8 +155,7 @@ verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cac
   // 6. Replay.
   auto hash = protocol::message_hash(wire);
   if (mono == replay_cache::clock::time_point{}) mono = replay_cache::clock::now();
-  if (!replay_.insert(hash, mono) ||
-      (host_ && retained_for.count() == 0 && first_on_host_before_us(hash, mono))) {
+  if (!replay_.insert(hash, mono) || (host_ && retained_for.count() == 0 && first_on_host_before_us(hash, mono))) {
     v.replayed_hash = hash;
     v.replayed_request = env.request;
     return drop(drop_reason::replay);
@@ -166,8 +163,8 @@ verdict pipeline::process(std::string_view wire, std::int64_t now_ns, replay_cac
 
   ++accepted_;
   std::string matched = filters_.exact_destination ? *filters_.exact_destination
-                        : filters_.no_destination   ? std::string()
-                                                    : cfg_.destination;
+                        : filters_.no_destination  ? std::string()
+                                                   : cfg_.destination;
   v.message = accept(env, peer, hash, std::move(matched));
   return v;
 }

@@ -51,7 +51,6 @@ class progress_line final : public log::status_line {
   void finish();
 
  private:
-
   bool enabled_;
   bool shown_ = false;
   bool finished_ = false;

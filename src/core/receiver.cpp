@@ -61,8 +61,8 @@ receiver::receiver(nats::client& c, const protocol::config& cfg, receiver_option
 
 awaitable<outcome> receiver::run() {
   if (!co_await subscribe()) co_return outcome::failed;
-  auto r = co_await (read_live() || read_retained() || follow_after_reconnects() || dispatch() ||
-                     wait_deadline() || report_drops() || write_echo());
+  auto r = co_await (read_live() || read_retained() || follow_after_reconnects() || dispatch() || wait_deadline() ||
+                     report_drops() || write_echo());
   auto result = std::visit([](outcome o) { return o; }, r);
   log_drop_summaries(true);
   log_totals();
@@ -164,7 +164,8 @@ awaitable<outcome> receiver::follow_after_reconnects() {
 awaitable<void> receiver::follow_again() {
   auto r = co_await follow_retained(client_, cfg_, opts_.subject, opts_.filter.uuid, *opts_.since, retained_seq_);
   if (r.ec) {
-    log::warn("cannot read retained signals again after reconnecting: " + r.why + " (tried again at the next reconnect)");
+    log::warn("cannot read retained signals again after reconnecting: " + r.why +
+              " (tried again at the next reconnect)");
     co_return;
   }
   if (r.no_stream) co_return;  // still nothing retained
@@ -232,8 +233,8 @@ awaitable<outcome> receiver::wait_deadline() {
   if (ec) co_return outcome::failed;
   auto o = policy_.on_deadline();
   if (opts_.rules.count > 0)
-    log::info("timed out with " + std::to_string(policy_.peers_counted()) + " of " +
-              std::to_string(opts_.rules.count) + " peers");
+    log::info("timed out with " + std::to_string(policy_.peers_counted()) + " of " + std::to_string(opts_.rules.count) +
+              " peers");
   else if (o == outcome::timed_out)
     log::info("timed out: no message accepted");
   co_return o;
@@ -282,11 +283,11 @@ void receiver::log_totals() const {
   std::uint64_t dropped = 0;
   for (std::size_t r = 0; r < static_cast<std::size_t>(drop_reason::count_); ++r)
     dropped += pipeline_.dropped(static_cast<drop_reason>(r));
-  log::write(log::level::info, "received " + group_thousands(pipeline_.accepted() + dropped) + " messages, " +
-                                   group_thousands(pipeline_.accepted()) + " passed every check, " +
-                                   group_thousands(dropped) + " dropped",
-             {{"passed", static_cast<std::int64_t>(pipeline_.accepted())},
-              {"dropped", static_cast<std::int64_t>(dropped)}});
+  log::write(
+      log::level::info,
+      "received " + group_thousands(pipeline_.accepted() + dropped) + " messages, " +
+          group_thousands(pipeline_.accepted()) + " passed every check, " + group_thousands(dropped) + " dropped",
+      {{"passed", static_cast<std::int64_t>(pipeline_.accepted())}, {"dropped", static_cast<std::int64_t>(dropped)}});
 }
 
 void receiver::log_accepted(const accepted_message& m, bool retained) const {
@@ -294,7 +295,8 @@ void receiver::log_accepted(const accepted_message& m, bool retained) const {
                      m.sender.to_base58() + ")";
   if (retained) text += " (retained)";
   if (opts_.rules.count > 0)
-    text += ", " + std::to_string(policy_.peers_counted()) + " of " + std::to_string(opts_.rules.count) + " peers so far";
+    text +=
+        ", " + std::to_string(policy_.peers_counted()) + " of " + std::to_string(opts_.rules.count) + " peers so far";
   log::info(text);
 }
 

@@ -35,13 +35,13 @@ namespace remaphore::core {
 struct receiver_options {
   filters filter;
   receive_rules rules;
-  std::optional<std::string> subject;             // -S
-  std::optional<std::chrono::nanoseconds> since;  // --since
+  std::optional<std::string> subject;                             // -S
+  std::optional<std::chrono::nanoseconds> since;                  // --since
   std::optional<std::chrono::steady_clock::time_point> deadline;  // -t
-  output_echo* echo = nullptr;  // the commands' output on our stdout, written out by run()
-  std::function<void()> on_ready;  // called once subscribed (e.g. to tell systemd)
+  output_echo* echo = nullptr;                               // the commands' output on our stdout, written out by run()
+  std::function<void()> on_ready;                            // called once subscribed (e.g. to tell systemd)
   std::function<void(const accepted_message&)> on_accepted;  // each message that passed every check
-  host_replay* host_record = nullptr;  // the host-wide replay record, if any
+  host_replay* host_record = nullptr;                        // the host-wide replay record, if any
 };
 
 class receiver {

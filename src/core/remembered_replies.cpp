@@ -18,8 +18,7 @@ void remembered_replies::expire(clock::time_point now) {
 void remembered_replies::remember(const hash& request, std::string reply, clock::time_point now) {
   expire(now);
   if (reply.size() > max_bytes_ || replies_.contains(request)) return;
-  while (!order_.empty() && (replies_.size() >= max_entries_ || bytes_ + reply.size() > max_bytes_))
-    forget_oldest();
+  while (!order_.empty() && (replies_.size() >= max_entries_ || bytes_ + reply.size() > max_bytes_)) forget_oldest();
   bytes_ += reply.size();
   replies_.emplace(request, std::move(reply));
   order_.emplace_back(now, request);

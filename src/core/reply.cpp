@@ -54,17 +54,17 @@ std::optional<reply_candidate> reply_collector::check(std::string_view wire, std
   return reply_candidate{peer, {&peer->pub, env.signature, env.signed_part}, env.payload};
 }
 
-std::optional<collected_reply> reply_collector::take(const reply_candidate& c, bool signature_ok,
-                                                     reply_drop& why) {
+std::optional<collected_reply> reply_collector::take(const reply_candidate& c, bool signature_ok, reply_drop& why) {
   // A burst may hold two replies of one peer, both checked before either was taken.
-  why = !signature_ok ? reply_drop::bad_signature : answered_.contains(c.peer) ? reply_drop::duplicate : reply_drop::none;
+  why = !signature_ok                ? reply_drop::bad_signature
+        : answered_.contains(c.peer) ? reply_drop::duplicate
+                                     : reply_drop::none;
   if (why != reply_drop::none) return std::nullopt;
   answered_.insert(c.peer);
   return collected_reply{c.peer, std::string(c.payload)};
 }
 
-std::optional<collected_reply> reply_collector::process(std::string_view wire, std::int64_t now_ns,
-                                                        reply_drop& why) {
+std::optional<collected_reply> reply_collector::process(std::string_view wire, std::int64_t now_ns, reply_drop& why) {
   auto c = check(wire, now_ns, why);
   if (!c) return std::nullopt;
   return take(*c, signature_verifies(c->signed_by), why);

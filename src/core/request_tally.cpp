@@ -95,8 +95,8 @@ std::string format_seconds(std::chrono::nanoseconds d) {
 
 std::string format_progress(const request_tally& t, std::size_t total, std::chrono::nanoseconds elapsed,
                             std::size_t batch, std::size_t batch_count) {
-  std::string out = std::to_string(t.answered()) + "/" + std::to_string(std::max(total, t.asked())) +
-                    " answered, " + std::to_string(t.failed()) + " failed, " + format_seconds(elapsed);
+  std::string out = std::to_string(t.answered()) + "/" + std::to_string(std::max(total, t.asked())) + " answered, " +
+                    std::to_string(t.failed()) + " failed, " + format_seconds(elapsed);
   if (batch_count > 0) out += ", batch " + std::to_string(batch) + "/" + std::to_string(batch_count);
   return out;
 }
@@ -131,8 +131,7 @@ std::string format_summary_json(const request_summary& s) {
   j["silent"] = destinations_json(t.silent());
   j["not_asked"] = destinations_json(s.not_asked);
   j["elapsed_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(s.elapsed).count();
-  if (s.batch_size > 0)
-    j["batches"] = {{"size", s.batch_size}, {"run", s.batches_run}, {"total", s.batch_count}};
+  if (s.batch_size > 0) j["batches"] = {{"size", s.batch_size}, {"run", s.batches_run}, {"total", s.batch_count}};
   j["stopped"] = s.stopped == batch_stop::none ? nlohmann::json(nullptr) : nlohmann::json(to_string(s.stopped));
   nlohmann::json out;
   out["summary"] = std::move(j);

@@ -63,7 +63,7 @@ struct request_summary {
   const request_tally* tally = nullptr;
   std::vector<const protocol::peer*> not_asked;  // batches that never started
   std::chrono::nanoseconds elapsed{0};
-  std::size_t batch_size = 0;     // 0: not a rolling request
+  std::size_t batch_size = 0;  // 0: not a rolling request
   std::size_t batches_run = 0;
   std::size_t batch_count = 0;
   batch_stop stopped = batch_stop::none;

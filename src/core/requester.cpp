@@ -90,8 +90,8 @@ struct requester::pending_request {
   nats::subscription_ptr replies;
 };
 
-requester::requester(nats::client& c, const protocol::config& cfg, batch_plan plan, signer sign,
-                     request_options o, output out)
+requester::requester(nats::client& c, const protocol::config& cfg, batch_plan plan, signer sign, request_options o,
+                     output out)
     : client_(c),
       cfg_(cfg),
       peers_(cfg),
@@ -359,8 +359,8 @@ awaitable<void> requester::tick_progress() {
 void requester::report_stop() {
   const auto not_asked = plan_.peers_from(batches_started_);
   if (not_asked.empty() || stop_ == batch_stop::none) return;
-  const std::string where = "after batch " + std::to_string(batches_started_) + " of " +
-                            std::to_string(plan_.batch_count());
+  const std::string where =
+      "after batch " + std::to_string(batches_started_) + " of " + std::to_string(plan_.batch_count());
   const std::string rest = "; not asked: " + join_destinations(not_asked);
   switch (stop_) {
     case batch_stop::failure: {
@@ -381,9 +381,8 @@ void requester::report_stop() {
 void requester::finish() {
   progress_.finish();
   if (opts_.sort) {
-    std::stable_sort(held_.begin(), held_.end(), [](const auto& a, const auto& b) {
-      return a.first->destination < b.first->destination;
-    });
+    std::stable_sort(held_.begin(), held_.end(),
+                     [](const auto& a, const auto& b) { return a.first->destination < b.first->destination; });
     for (const auto& [peer, text] : held_) out_(text);
   }
   report_stop();
@@ -393,8 +392,13 @@ void requester::finish() {
 }
 
 request_summary requester::summary() const {
-  return {&tally_,          plan_.peers_from(batches_started_), steady_clock::now() - started_, opts_.batch_size,
-          batches_started_, plan_.batch_count(),                stop_};
+  return {&tally_,
+          plan_.peers_from(batches_started_),
+          steady_clock::now() - started_,
+          opts_.batch_size,
+          batches_started_,
+          plan_.batch_count(),
+          stop_};
 }
 
 void requester::warn_dropped(std::string_view wire, reply_drop why) {
@@ -412,8 +416,9 @@ void requester::warn_dropped(const protocol::peer* peer, reply_drop why) {
     return;
   }
   std::string text = std::string(to_string(why)) + " (from " + peer->destination + ")";
-  if (why == reply_drop::unbound) text = "reply from " + peer->destination +
-                                         " not bound to this request; set accept_unbound_replies: yes for Go responders";
+  if (why == reply_drop::unbound)
+    text = "reply from " + peer->destination +
+           " not bound to this request; set accept_unbound_replies: yes for Go responders";
   log::warn(text);
 }
 

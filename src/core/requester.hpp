@@ -11,9 +11,9 @@
 // has not answered. Each reply is checked by that request's reply collector
 // (configured peer, bound to that request, once per peer, signature: the replies
 // that arrived together are checked side by side on every core) and printed in
-// arrival order, each in one write, so replies never interleave. After the batch its subscriptions end (a late reply is of
-// no use: the peer counts as silent) and after_batch() decides whether the next one
-// starts. At the end: the replies sorted (--sort), the summary.
+// arrival order, each in one write, so replies never interleave. After the batch its subscriptions end (a late reply is
+// of no use: the peer counts as silent) and after_batch() decides whether the next one starts. At the end: the replies
+// sorted (--sort), the summary.
 #pragma once
 #include <array>
 #include <boost/asio/awaitable.hpp>
@@ -22,9 +22,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <unordered_set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/batch_plan.hpp"
@@ -70,8 +70,7 @@ class requester {
   // the current time; nullopt after logging why it cannot.
   using signer = std::function<std::optional<std::string>(const std::string& destination)>;
 
-  requester(nats::client& c, const protocol::config& cfg, batch_plan plan, signer sign, request_options o,
-            output out);
+  requester(nats::client& c, const protocol::config& cfg, batch_plan plan, signer sign, request_options o, output out);
   ~requester();
 
   boost::asio::awaitable<outcome> run();
@@ -87,7 +86,7 @@ class requester {
   boost::asio::awaitable<batch_result> run_batch(std::size_t index);
   boost::asio::awaitable<bool> send(batch_requests& requests);
   boost::asio::awaitable<void> collect_batch(batch_requests& requests, std::optional<time_point> until,
-                                            std::uint64_t reconnects);
+                                             std::uint64_t reconnects);
   boost::asio::awaitable<void> ask_again_after_reconnects(batch_requests& requests, std::uint64_t seen);
   bool publish_unanswered(batch_requests& requests);
   boost::asio::awaitable<void> collect_all(batch_requests& requests, std::optional<time_point> until);

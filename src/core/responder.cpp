@@ -15,9 +15,7 @@ namespace {
 
 constexpr std::string_view truncated_to_fit = "\n[remaphore: output truncated to fit max_payload]";
 
-std::string sha256_hex(std::string_view data) {
-  return protocol::hex_encode(protocol::message_hash(data));
-}
+std::string sha256_hex(std::string_view data) { return protocol::hex_encode(protocol::message_hash(data)); }
 
 // What every audit record says of the message it is about.
 struct message_facts {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "core/output_echo.hpp"
-#include "core/remembered_replies.hpp"
 #include "core/pipeline.hpp"
+#include "core/remembered_replies.hpp"
 #include "core/runner.hpp"
 #include "nats/client.hpp"
 #include "protocol/config.hpp"
@@ -50,8 +50,7 @@ std::string fit_reply(const protocol::identity& id, const std::array<std::uint8_
 
 class responder {
  public:
-  responder(nats::client& c, responder_options o)
-      : client_(c), opts_(std::move(o)), remembered_(opts_.remember_for) {}
+  responder(nats::client& c, responder_options o) : client_(c), opts_(std::move(o)), remembered_(opts_.remember_for) {}
 
   bool has_command() const { return !opts_.command.empty(); }
   std::uint64_t replies_sent() const { return replies_sent_; }

@@ -42,7 +42,9 @@ asio::awaitable<retained_result> retain_signal(nats::client& c, const protocol::
   protocol::envelope_view env;
   protocol::decode(wire, env);
   nats::js::stream_config sc{protocol::subjects::stream_name(cfg.subject),
-                             {protocol::subjects::retained_all(cfg.subject)}, cfg.retain_max_age, 1};
+                             {protocol::subjects::retained_all(cfg.subject)},
+                             cfg.retain_max_age,
+                             1};
   auto ensured = co_await nats::js::ensure_stream(c, sc, api_timeout);
   if (ensured.result.error) {
     r.ec = ensured.result.error;

@@ -18,9 +18,9 @@ namespace remaphore::core {
 
 struct retained_result {
   std::error_code ec;
-  std::string why;                    // the API's words on failure
-  nats::subscription_ptr sub;         // follow_retained: where retained signals arrive
-  bool no_stream = false;             // follow_retained: nothing was ever retained
+  std::string why;             // the API's words on failure
+  nats::subscription_ptr sub;  // follow_retained: where retained signals arrive
+  bool no_stream = false;      // follow_retained: nothing was ever retained
 };
 
 // Stores a signed signal (the wire bytes) under <root>.retained.<all|S>.<uuid>.<sender>.

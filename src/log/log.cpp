@@ -67,8 +67,8 @@ std::string rfc3339_utc(std::int64_t unix_ns) {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[96];  // room for any int the compiler assumes, not just real dates
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
   return buf;
 }
 
@@ -148,9 +148,8 @@ void write(level l, std::string_view text, std::initializer_list<field> fields) 
 
 void write(level l, std::string_view text, std::span<const field> fields) {
   if (!enabled(l)) return;
-  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::string line = format_record(format_, l, text, fields, now);
   if (journal_) line.insert(0, "<" + std::to_string(syslog_priority[static_cast<int>(l)]) + ">");
   // One write per record, so records from concurrent processes do not interleave.

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
-#include <string>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
 

@@ -108,8 +108,7 @@ awaitable<std::error_code> client::next_msg(const subscription_ptr& sub, message
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (try_next_msg(sub, out)) co_return std::error_code{};
-    if (sub->closed_)
-      co_return make_error_code(self->closing() ? errc::connection_closed : errc::subscription_closed);
+    if (sub->closed_) co_return make_error_code(self->closing() ? errc::connection_closed : errc::subscription_closed);
     if (std::chrono::steady_clock::now() >= deadline) co_return make_error_code(errc::timeout);
     sub->wake_.expires_at(deadline);
     co_await wait_on(sub->wake_);

@@ -109,9 +109,8 @@ class client {
   // Request/reply over one muxed inbox subscription. errc::no_responders when the
   // server reports that nobody listens (status 503); errc::disconnected at once
   // when the connection drops while waiting.
-  boost::asio::awaitable<std::error_code> request(std::string_view subject, std::string_view payload,
-                                                  message& reply, std::chrono::nanoseconds timeout,
-                                                  std::string_view headers = {});
+  boost::asio::awaitable<std::error_code> request(std::string_view subject, std::string_view payload, message& reply,
+                                                  std::chrono::nanoseconds timeout, std::string_view headers = {});
 
   // A fresh unique inbox subject ("_INBOX.<random>").
   std::string new_inbox();

@@ -126,7 +126,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   bool loop_running_ = false;
 
   server_pool pool_;
-  std::vector<std::string> invalid_urls_;  // configured URLs that do not parse
+  std::vector<std::string> invalid_urls_;               // configured URLs that do not parse
   std::size_t current_ = static_cast<std::size_t>(-1);  // index into pool_
   server_info info_;
   connection conn_;
@@ -139,9 +139,9 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
   bool written_since_connected_ = false;
   boost::asio::steady_timer writer_wake_;
   bool writer_parked_ = false;
-  boost::asio::steady_timer drained_;    // publish_async waiters, woken as the writer empties pending_
-  boost::asio::steady_timer loop_done_;  // close() waits here for the loop's end
-  boost::asio::steady_timer sleep_;      // backoff and spread between connect attempts
+  boost::asio::steady_timer drained_;         // publish_async waiters, woken as the writer empties pending_
+  boost::asio::steady_timer loop_done_;       // close() waits here for the loop's end
+  boost::asio::steady_timer sleep_;           // backoff and spread between connect attempts
   boost::asio::steady_timer reconnect_wake_;  // reconnected_after() waiters, woken at each reconnect
   std::deque<pong_due> pongs_;
 

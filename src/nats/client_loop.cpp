@@ -1,10 +1,10 @@
 // Connecting, the connection loop and the end of a client (see the Flow in
 // client_impl.hpp). The decisions - which server next, how long to wait, when to
 // give up - are the connect_plan's; this file only executes them.
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <exception>
 
 #include "nats/client_impl.hpp"
@@ -19,7 +19,7 @@ using clock = std::chrono::steady_clock;
 namespace {
 
 pool_settings pool_settings_of(const options& o) {
-  return {o.randomize,        o.ignore_discovered, o.reconnect_wait,
+  return {o.randomize,          o.ignore_discovered, o.reconnect_wait,
           o.reconnect_wait_max, o.reconnect_jitter,  o.reconnect_spread};
 }
 
@@ -82,8 +82,7 @@ awaitable<std::error_code> client::impl::run_plan(connect_plan::settings plan_se
       co_return make_error_code(asio::error::operation_aborted);
     auto step = plan.next(clock::now());
     switch (step.kind) {
-      case connect_plan::step::give_up:
-        co_return give_up(last);
+      case connect_plan::step::give_up: co_return give_up(last);
       case connect_plan::step::wait:
         if (auto ec = co_await sleep_until(step.until)) co_return ec;
         break;
@@ -102,7 +101,7 @@ awaitable<std::error_code> client::impl::try_server(std::size_t index, connect_p
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
     timeout = std::max(std::chrono::milliseconds(1), std::min(left, timeout));
   }
-  auto self = shared_from_this();  // close() or ~client() may run while we wait
+  auto self = shared_from_this();           // close() or ~client() may run while we wait
   const server_url url = pool_.url(index);  // a copy: the pool may grow meanwhile
   // Publishes queued before connecting go with CONNECT, unless subscriptions are to be
   // made first (a copy: publish() may append to pending_ meanwhile).

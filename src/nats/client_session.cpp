@@ -112,8 +112,7 @@ awaitable<std::error_code> client::impl::monitor() {
     if (detail::asked_to_stop(co_await asio::this_coro::cancellation_state))
       co_return make_error_code(asio::error::operation_aborted);
     switch (health_->check(clock::now())) {
-      case health_check::verdict::fine:
-        break;
+      case health_check::verdict::fine: break;
       case health_check::verdict::send_ping:
         pending_ += ping_command;
         pongs_.push_back({nullptr, false});
@@ -136,18 +135,13 @@ void client::impl::wake_writer() {
 std::error_code client::impl::handle(const event& ev) {
   switch (ev.kind) {
     case op::msg:
-    case op::hmsg:
-      deliver(ev);
-      break;
+    case op::hmsg: deliver(ev); break;
     case op::ping:
       pending_ += pong_command;
       wake_writer();
       break;
-    case op::pong:
-      handle_pong();
-      break;
-    case op::info:
-      return handle_info(ev);
+    case op::pong: handle_pong(); break;
+    case op::info: return handle_info(ev);
     case op::err:
       // An error the connection survives is an event of its own; one that ends the
       // connection is the reason the disconnected event carries.
@@ -157,8 +151,7 @@ std::error_code client::impl::handle(const event& ev) {
         break;
       }
       return session_failed(is_auth_error(ev.text) ? errc::auth_failed : errc::server_error, std::string(ev.text));
-    default:
-      break;
+    default: break;
   }
   return {};
 }
@@ -224,8 +217,8 @@ void client::impl::deliver_reply(const event& ev) {
   if (req == requests_.end()) return;  // late or duplicate reply
   auto st = req->second;
   requests_.erase(req);
-  st->reply = message{std::string(ev.subject), std::string(ev.reply), std::string(ev.headers),
-                      std::string(ev.payload), ev.sid};
+  st->reply =
+      message{std::string(ev.subject), std::string(ev.reply), std::string(ev.headers), std::string(ev.payload), ev.sid};
   st->done = true;
   st->timer.cancel();
 }

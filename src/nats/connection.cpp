@@ -91,8 +91,8 @@ awaitable<connection::opened> connection::handshake(const server_url& url, const
 // CONNECT (+ early commands) + PING, then wait for PONG (accepted) or -ERR (refused),
 // answering the server's PINGs and taking INFO updates on the way. An -ERR that the
 // connection survives (a publish the server refused) is kept for the caller.
-awaitable<diagnostic> connection::exchange_connect(const server_url& url, const options& opts,
-                                                   std::string_view early, opened& out) {
+awaitable<diagnostic> connection::exchange_connect(const server_url& url, const options& opts, std::string_view early,
+                                                   opened& out) {
   auto credentials = load_auth(opts.auth, url);
   out.user_key = credentials.user_key;
   if (credentials.error) co_return make_diagnostic(credentials.error, {}, credentials.reason);
@@ -109,9 +109,7 @@ awaitable<diagnostic> connection::exchange_connect(const server_url& url, const 
     event ev;
     if (auto ec = co_await read_event(ev)) co_return failed_at(ec, "during CONNECT");
     switch (ev.kind) {
-      case op::pong:
-        out.sent_early = !early.empty();
-        co_return diagnostic{};
+      case op::pong: out.sent_early = !early.empty(); co_return diagnostic{};
       case op::err:
         if (is_soft_error(ev.text)) {
           out.soft_errors.emplace_back(ev.text);
@@ -126,8 +124,7 @@ awaitable<diagnostic> connection::exchange_connect(const server_url& url, const 
       case op::ping:
         if (auto ec = co_await write(pong_command)) co_return failed_at(ec, "during CONNECT");
         break;
-      default:
-        break;
+      default: break;
     }
   }
 }

@@ -14,8 +14,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 #include <system_error>
+#include <vector>
 
 #include "nats/options.hpp"
 #include "nats/proto/diagnostic.hpp"
@@ -30,16 +30,16 @@ class connection {
   explicit connection(boost::asio::any_io_executor ex) : ex_(std::move(ex)) {}
 
   struct opened {
-    diagnostic failure;    // error and reason; the caller adds the server
-    server_info info;      // what the server said about itself (also on failure)
-    std::string user_key;  // the public key our credentials carry, if any (also on failure)
-    bool sent_early = false;  // `early` went with CONNECT, and the server has processed it
+    diagnostic failure;                    // error and reason; the caller adds the server
+    server_info info;                      // what the server said about itself (also on failure)
+    std::string user_key;                  // the public key our credentials carry, if any (also on failure)
+    bool sent_early = false;               // `early` went with CONNECT, and the server has processed it
     std::vector<std::string> soft_errors;  // -ERRs the connection survived, such as a publish refused
   };
   // `early`: commands (publishes) to send with CONNECT, before its PING, when they fit
   // the server's max_payload; one round trip then both admits us and delivers them.
-  boost::asio::awaitable<opened> open(const server_url& url, const options& opts,
-                                      std::chrono::milliseconds timeout, std::string_view early = {});
+  boost::asio::awaitable<opened> open(const server_url& url, const options& opts, std::chrono::milliseconds timeout,
+                                      std::string_view early = {});
 
   // The next event: parsed from what is buffered, reading only when that is used up.
   boost::asio::awaitable<std::error_code> read_event(event& ev);
@@ -69,7 +69,7 @@ class connection {
   std::unique_ptr<char[]> rbuf_;
   std::size_t rsize_ = 0;
   std::size_t rstart_ = 0, rend_ = 0;
-  bool read_filled_ = false;  // the last read filled the space it had: more is waiting
+  bool read_filled_ = false;   // the last read filled the space it had: more is waiting
   bool received_any_ = false;  // since open(): tells "no answer at all" from "stopped answering"
 };
 

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -44,12 +44,9 @@ boost::asio::awaitable<diagnostic> publish(client& c, const std::string& subject
 // on `filter_subject` stored at or after `start`, or from stream sequence
 // `from_sequence` when that is not 0 (no acks; removed by the server after a minute
 // without interest).
-boost::asio::awaitable<diagnostic> create_push_consumer(client& c, const std::string& stream,
-                                                        const std::string& filter_subject,
-                                                        const std::string& deliver_subject,
-                                                        std::chrono::system_clock::time_point start,
-                                                        std::chrono::nanoseconds timeout,
-                                                        std::uint64_t from_sequence = 0);
+boost::asio::awaitable<diagnostic> create_push_consumer(
+    client& c, const std::string& stream, const std::string& filter_subject, const std::string& deliver_subject,
+    std::chrono::system_clock::time_point start, std::chrono::nanoseconds timeout, std::uint64_t from_sequence = 0);
 
 // The stream sequence of a message a push consumer delivered, from its reply subject
 // ($JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>..., or the longer form with

@@ -25,7 +25,7 @@ struct options {
 
   auth_options auth;  // at most one kind is used: creds, nkey seed, token, user/password
   tls_options tls;
-  bool echo = true;   // receive our own messages on our own subscriptions
+  bool echo = true;  // receive our own messages on our own subscriptions
 
   std::chrono::milliseconds connect_timeout = 2s;  // per server, TCP to PONG
   // Connect retry: unset, connect() tries each server once and fails at once. Set,

@@ -46,7 +46,7 @@ int note_certificate_request(SSL* ssl, X509**, EVP_PKEY**) {
 
 int ssl_reason(const boost::system::error_code& bec) {
   return bec.category() == asio::error::get_ssl_category() ? ERR_GET_REASON(static_cast<unsigned long>(bec.value()))
-                                                            : 0;
+                                                           : 0;
 }
 
 // The alerts a server sends when it wanted a client certificate: TLS 1.2 servers
@@ -65,8 +65,7 @@ bool is_plain_text_answer(const boost::system::error_code& bec) {
 }
 
 // Why a TLS handshake failed: the remedy where we can tell, OpenSSL's words otherwise.
-diagnostic tls_failure(SSL* ssl, const boost::system::error_code& bec, const tls_options& opts,
-                       bool cert_requested) {
+diagnostic tls_failure(SSL* ssl, const boost::system::error_code& bec, const tls_options& opts, bool cert_requested) {
   std::string openssl = bec.message();
   if (cert_requested && opts.cert_file.empty() && is_certificate_refusal(bec))
     return make_diagnostic(errc::client_cert_required, {},
@@ -242,9 +241,8 @@ template <class Ws>
 awaitable<diagnostic> ws_handshake(Ws& ws, const server_url& url) {
   boost::system::error_code bec;
   ws.binary(true);
-  ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-    req.set(boost::beast::http::field::user_agent, "remaphore");
-  }));
+  ws.set_option(websocket::stream_base::decorator(
+      [](websocket::request_type& req) { req.set(boost::beast::http::field::user_agent, "remaphore"); }));
   std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   co_await ws.async_handshake(host + ":" + std::to_string(url.port), url.path,
                               asio::redirect_error(use_awaitable, bec));
@@ -284,8 +282,8 @@ awaitable<std::error_code> connect_socket(tcp::socket& sock, const server_url& u
     co_await sock.async_connect(tcp::endpoint(address, url.port), asio::redirect_error(use_awaitable, bec));
   } else {
     tcp::resolver resolver(sock.get_executor());
-    auto endpoints = co_await resolver.async_resolve(url.host, std::to_string(url.port),
-                                                     asio::redirect_error(use_awaitable, bec));
+    auto endpoints =
+        co_await resolver.async_resolve(url.host, std::to_string(url.port), asio::redirect_error(use_awaitable, bec));
     if (bec) {
       failure = make_diagnostic(bec, {}, "cannot resolve " + url.host + ": " + bec.message());
       co_return bec;

@@ -19,8 +19,8 @@ struct tls_options {
   std::string ca_file;    // empty: the system's default trust store
   std::string cert_file;  // client certificate for mutual TLS
   std::string key_file;
-  bool verify = true;     // certificate and host name verification
-  bool first = false;     // TLS before INFO (servers with handshake_first)
+  bool verify = true;  // certificate and host name verification
+  bool first = false;  // TLS before INFO (servers with handshake_first)
 };
 
 struct read_result {

@@ -68,16 +68,14 @@ bool is_key_name(std::string_view s) {
 }
 
 bool allows_verb(const std::vector<std::string>& verbs, std::string_view verb) {
-  return std::any_of(verbs.begin(), verbs.end(),
-                     [&](const std::string& v) { return v == "*" || v == verb; });
+  return std::any_of(verbs.begin(), verbs.end(), [&](const std::string& v) { return v == "*" || v == verb; });
 }
 
 enum class section { general, identities, peers };
 
 class parser {
  public:
-  parser(std::string_view file, config& out, config_error& err)
-      : file_(file), out_(out), err_(err) {}
+  parser(std::string_view file, config& out, config_error& err) : file_(file), out_(out), err_(err) {}
 
   bool run(std::string_view text) {
     // An editor may have saved a byte order mark; it is not part of the first key.
@@ -88,8 +86,7 @@ class parser {
       const auto nl = text.find('\n');
       std::string_view line = text.substr(0, nl);
       text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-      if (const auto hash = line.find('#'); hash != std::string_view::npos)
-        line = line.substr(0, hash);
+      if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
       line = trim(line);  // also drops the '\r' of CRLF files
       if (line.empty()) continue;
       if (!parse_line(line)) return false;
@@ -208,26 +205,24 @@ class parser {
     if (!rule) return fail("unknown key '" + key + "'");
     if (key != "server") {
       if (const auto first = out_.lines.of(key))
-        return fail("'" + key + "' is given twice (first on line " + std::to_string(first) +
-                    "): it takes one value");
+        return fail("'" + key + "' is given twice (first on line " + std::to_string(first) + "): it takes one value");
       out_.lines.keys.emplace(key, line_no_);
     }
     return apply(*rule, key, value);
   }
 
   bool apply(const key_rule& rule, const std::string& key, std::string_view value) {
-    return std::visit(overloaded{
-                          [&](std::string config::*field) {
-                            out_.*field = value;
-                            return true;
-                          },
-                          [&](bool config::*field) { return parse_flag_value(key, value, out_.*field); },
-                          [&](std::chrono::nanoseconds config::*field) {
-                            return parse_duration_value(key, value, out_.*field);
-                          },
-                          [&](special set) { return (this->*set)(key, value); },
-                      },
-                      rule.target);
+    return std::visit(
+        overloaded{
+            [&](std::string config::*field) {
+              out_.*field = value;
+              return true;
+            },
+            [&](bool config::*field) { return parse_flag_value(key, value, out_.*field); },
+            [&](std::chrono::nanoseconds config::*field) { return parse_duration_value(key, value, out_.*field); },
+            [&](special set) { return (this->*set)(key, value); },
+        },
+        rule.target);
   }
 
   bool parse_duration_value(const std::string& key, std::string_view value, std::chrono::nanoseconds& out) {
@@ -305,8 +300,7 @@ class parser {
   // "[a,]") is an error: it is a typo more often than not.
   bool parse_permissions(std::string_view text, std::vector<std::string>& verbs) {
     if (text.empty()) return fail("permission list [..] missing");
-    if (text.front() != '[' || text.back() != ']')
-      return fail("permission list must be written as [verb, verb]");
+    if (text.front() != '[' || text.back() != ']') return fail("permission list must be written as [verb, verb]");
     std::string_view inner = trim(text.substr(1, text.size() - 2));
     verbs.clear();
     while (!inner.empty()) {
@@ -322,8 +316,8 @@ class parser {
   }
 
   // The first line that listed `pub` in a section, or 0; remembers this line if none.
-  static std::size_t first_listed(std::map<std::array<std::uint8_t, 32>, std::size_t>& seen,
-                                  const public_key& pub, std::size_t line) {
+  static std::size_t first_listed(std::map<std::array<std::uint8_t, 32>, std::size_t>& seen, const public_key& pub,
+                                  std::size_t line) {
     const auto [it, inserted] = seen.emplace(pub.bytes, line);
     return inserted ? 0 : it->second;
   }

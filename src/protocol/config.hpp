@@ -35,8 +35,8 @@ struct peer {
 struct config_lines {
   std::vector<std::size_t> servers;                      // one per config::servers entry
   std::map<std::string, std::size_t, std::less<>> keys;  // single-valued keys, by name
-  std::size_t settings_end = 0;  // the first section header, else the last line
-  std::size_t of(std::string_view key) const;           // 0 when the key was not written
+  std::size_t settings_end = 0;                          // the first section header, else the last line
+  std::size_t of(std::string_view key) const;            // 0 when the key was not written
   // Where a value stands is no part of what a config means: two configs that say the
   // same are equal, so that print_config -> parse_config round-trips.
   friend bool operator==(const config_lines&, const config_lines&) { return true; }

@@ -43,8 +43,7 @@ void print_optional_keys(const config& c, std::string& out) {
   if (c.connect_retry) line("connect_retry", "yes");
   if (c.command_queue != defaults.command_queue) line("command_queue", std::to_string(c.command_queue));
   if (!c.replay_cache.empty()) line("replay_cache", c.replay_cache);
-  if (c.reconnect_jitter != defaults.reconnect_jitter)
-    line("reconnect_jitter", format_duration(c.reconnect_jitter));
+  if (c.reconnect_jitter != defaults.reconnect_jitter) line("reconnect_jitter", format_duration(c.reconnect_jitter));
 }
 
 }  // namespace
@@ -69,8 +68,7 @@ std::string print_config(const config& c) {
   for (const auto& id : c.identities)
     out += id.pub.to_base58() + " " + id.priv.to_base58() + " " + join_verbs(id.verbs) + "\n";
   out += "\n[ Peers ]\n";
-  for (const auto& p : c.peers)
-    out += p.destination + " " + p.pub.to_base58() + " " + join_verbs(p.verbs) + "\n";
+  for (const auto& p : c.peers) out += p.destination + " " + p.pub.to_base58() + " " + join_verbs(p.verbs) + "\n";
   return out;
 }
 

@@ -125,8 +125,7 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view s) {
     v *= unit;
     if (f > 0) {
       // Go computes the fraction in float64; doing the same keeps results identical.
-      v += static_cast<std::uint64_t>(static_cast<double>(f) *
-                                      (static_cast<double>(unit) / scale));
+      v += static_cast<std::uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
       if (v > limit) return std::nullopt;
     }
     total += v;

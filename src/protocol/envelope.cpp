@@ -183,9 +183,7 @@ decode_error decode(std::string_view wire, envelope_view& out) {
   return decode_error::ok;
 }
 
-bool verify_signature(const envelope_view& env) {
-  return verify(env.sender, env.sig, env.signed_part);
-}
+bool verify_signature(const envelope_view& env) { return verify(env.sender, env.sig, env.signed_part); }
 
 std::string encode(const private_key& key, const envelope_fields& fields) {
   // These would move the field boundaries or produce text decode() rejects.
@@ -233,8 +231,7 @@ std::vector<std::uint8_t> uuid_from(std::string_view given) {
 std::array<std::uint8_t, 32> message_hash(std::string_view wire) { return sha256(wire); }
 
 std::int64_t now_unix_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 

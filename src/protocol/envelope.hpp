@@ -17,13 +17,13 @@ namespace remaphore::protocol {
 
 enum class decode_error {
   ok = 0,
-  too_few_fields,      // fewer than 8 comma-separated fields
-  bad_sender_key,      // not base58 of 32 bytes
-  bad_signature,       // not base58 of 64 bytes (syntax, not verification)
-  bad_time,            // not canonical lowercase hex of a signed 64-bit value
-  bad_uuid,            // not canonical lowercase hex (even length) of 0..12 bytes
+  too_few_fields,  // fewer than 8 comma-separated fields
+  bad_sender_key,  // not base58 of 32 bytes
+  bad_signature,   // not base58 of 64 bytes (syntax, not verification)
+  bad_time,        // not canonical lowercase hex of a signed 64-bit value
+  bad_uuid,        // not canonical lowercase hex (even length) of 0..12 bytes
   empty_verb,
-  bad_flag,            // not exactly "Q" or "_"
+  bad_flag,  // not exactly "Q" or "_"
 };
 const char* to_string(decode_error e);
 
@@ -53,7 +53,7 @@ struct envelope_text {
   std::string_view signature;  // base58, alphabet and length checked
   std::string_view destination;
   std::int64_t send_time_ns = 0;
-  std::string_view uuid_hex;   // canonical lowercase hex of 0..12 bytes
+  std::string_view uuid_hex;  // canonical lowercase hex of 0..12 bytes
   std::string_view verb;
   bool request = false;
   std::string_view payload;

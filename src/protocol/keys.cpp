@@ -76,25 +76,20 @@ std::optional<private_key> parse_private_key(std::string_view b58) {
   std::array<std::uint8_t, 64> derived_sk{};
   crypto_sign_seed_keypair(derived_pub.data(), derived_sk.data(), key.bytes.data());
   sodium_memzero(derived_sk.data(), derived_sk.size());
-  if (!std::equal(derived_pub.begin(), derived_pub.end(), key.bytes.begin() + 32))
-    return std::nullopt;
+  if (!std::equal(derived_pub.begin(), derived_pub.end(), key.bytes.begin() + 32)) return std::nullopt;
   return key;
 }
 
 signature sign(const private_key& key, std::string_view message) {
   crypto_init();
   signature sig{};
-  crypto_sign_detached(sig.data(), nullptr,
-                       bytes_of(message), message.size(),
-                       key.bytes.data());
+  crypto_sign_detached(sig.data(), nullptr, bytes_of(message), message.size(), key.bytes.data());
   return sig;
 }
 
 bool verify(const public_key& key, const signature& sig, std::string_view message) {
   crypto_init();
-  return crypto_sign_verify_detached(sig.data(),
-                                     bytes_of(message),
-                                     message.size(), key.bytes.data()) == 0;
+  return crypto_sign_verify_detached(sig.data(), bytes_of(message), message.size(), key.bytes.data()) == 0;
 }
 
 void random_bytes(std::uint8_t* out, std::size_t n) {
@@ -106,8 +101,7 @@ void random_bytes(std::uint8_t* out, std::size_t n) {
 std::array<std::uint8_t, 32> sha256(std::string_view data) {
   crypto_init();
   std::array<std::uint8_t, 32> out{};
-  crypto_hash_sha256(out.data(), bytes_of(data),
-                     data.size());
+  crypto_hash_sha256(out.data(), bytes_of(data), data.size());
   return out;
 }
 

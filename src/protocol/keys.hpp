@@ -49,6 +49,8 @@ std::array<std::uint8_t, 32> sha256(std::string_view data);
 
 std::string hex_encode(const std::uint8_t* data, std::size_t n);
 template <std::size_t N>
-std::string hex_encode(const std::array<std::uint8_t, N>& a) { return hex_encode(a.data(), N); }
+std::string hex_encode(const std::array<std::uint8_t, N>& a) {
+  return hex_encode(a.data(), N);
+}
 
 }  // namespace remaphore::protocol

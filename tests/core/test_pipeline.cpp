@@ -2,8 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "core/pipeline.hpp"
-#include "core/reply.hpp"
 #include "core/replay_cache.hpp"
+#include "core/reply.hpp"
 #include "protocol/config.hpp"
 #include "protocol/envelope.hpp"
 

@@ -2,8 +2,8 @@
 // run as separate processes against a real nats-server, with configs composed
 // from keys that `remaphore --keygen` prints.
 #pragma once
-#include <doctest/doctest.h>
 #include <dirent.h>
+#include <doctest/doctest.h>
 #include <signal.h>
 
 #include <chrono>

@@ -132,9 +132,9 @@ TEST_CASE("auth: operator mode, user JWT and seed from a creds file") {
   SUBCASE("a user signed by an account the server does not know is refused") {
     auto stranger = remaphore::nats::generate_nkey('A');
     auto user = remaphore::nats::generate_nkey('U');
-    o.auth.creds_file = files.write("stranger.creds",
-                               remaphore::test::creds_text(
-                                   remaphore::test::user_jwt(stranger, user.public_key(), "eve"), user));
+    o.auth.creds_file =
+        files.write("stranger.creds",
+                    remaphore::test::creds_text(remaphore::test::user_jwt(stranger, user.public_key(), "eve"), user));
     check_refused(o);
   }
   SUBCASE("a user JWT whose seed is another key's is refused") {

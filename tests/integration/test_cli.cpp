@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "cli_support.hpp"
-#include "support/mute_listener.hpp"
 #include "nats/proto/nkeys.hpp"
-#include "support/jwt.hpp"
 #include "protocol/keys.hpp"
+#include "support/jwt.hpp"
+#include "support/mute_listener.hpp"
 
 using namespace remaphore::test;
 using namespace remaphore::test::cli;
@@ -72,16 +72,23 @@ TEST_CASE("cli: --help, --version, --keygen, -C and --check-config") {
   // a creds file that exists (a file the config names must be readable).
   auto peer = keygen();
   auto creds = dir.write("user.creds", trust_chain().user_creds());
-  std::string design = "server: nats://natsserver:4222        # repeatable; failover list\n"
-                       "credentials: " + creds + "      # NATS creds (JWT + nkey seed)\n"
-                       "subject: remaphore\n"
-                       "default_identity: " + k.pub + "\n"
-                       "destination: com.crypto.us.left\n"
-                       "allow_skew: 5s                        # Go duration syntax: 1h2m3s4ms, 300ms, 1.5h\n"
-                       "[ Identities ]\n" +
-                       k.pub + " " + k.priv + " [ping, restart]  # [*] = all verbs\n"
-                       "[ Peers ]\n"
-                       "com.crypto.us.right " + peer.pub + " [ping]\n";
+  std::string design =
+      "server: nats://natsserver:4222        # repeatable; failover list\n"
+      "credentials: " +
+      creds +
+      "      # NATS creds (JWT + nkey seed)\n"
+      "subject: remaphore\n"
+      "default_identity: " +
+      k.pub +
+      "\n"
+      "destination: com.crypto.us.left\n"
+      "allow_skew: 5s                        # Go duration syntax: 1h2m3s4ms, 300ms, 1.5h\n"
+      "[ Identities ]\n" +
+      k.pub + " " + k.priv +
+      " [ping, restart]  # [*] = all verbs\n"
+      "[ Peers ]\n"
+      "com.crypto.us.right " +
+      peer.pub + " [ping]\n";
   auto design_check = run_remaphore({"--check-config", "-c", dir.write("design.conf", design)});
   CHECK_MESSAGE(design_check.exit_code == 0, design_check.err);
   CHECK(design_check.out.find("server: nats://natsserver:4222\n") != std::string::npos);
@@ -206,9 +213,10 @@ TEST_CASE("cli: config errors exit 2 and name FILE:LINE") {
   temp_dir dir;
   auto k = keygen();
   auto other = keygen();
-  const std::string head = "server: nats://127.0.0.1:1\n"  // line 1
-                           "# a comment\n"                 // line 2
-                           "destination: node.a\n";        // line 3
+  const std::string head =
+      "server: nats://127.0.0.1:1\n"  // line 1
+      "# a comment\n"                 // line 2
+      "destination: node.a\n";        // line 3
   struct config_case {
     std::string text;
     std::string says;  // after "FILE:LINE: "
@@ -219,7 +227,8 @@ TEST_CASE("cli: config errors exit 2 and name FILE:LINE") {
       {head + "\ncolour: blue\n", "unknown key 'colour'", 5},
       {head + "no colon here\n", "expected 'key: value'", 4},
       {head + "[ Identities ]\n" + k.pub + " " + other.priv + " [*]\n", "private key does not belong to public key", 5},
-      {head + "[ Identities ]\n" + identity_line(k) + "\n[ Peers ]\nnode.b notakey [*]\n", "invalid public key 'notakey'", 7},
+      {head + "[ Identities ]\n" + identity_line(k) + "\n[ Peers ]\nnode.b notakey [*]\n",
+       "invalid public key 'notakey'", 7},
       {head + "[ Peers ]\nnode.b " + other.pub + " ping\n", "permission list", 5},
   };
   std::vector<child> procs;
@@ -376,8 +385,8 @@ TEST_CASE("cli: the DESIGN example `remaphore -u build_42_done -t 10m && deploy`
   auto deployed = dir.file("deployed");
 
   // The CI side: a shell that deploys once the semaphore is released.
-  child ci(process::start({"sh", "-c", "\"$0\" -c \"$1\" -u build_42_done -t 10m && echo deployed > \"$2\"",
-                            binary, cfg, deployed}));
+  child ci(process::start(
+      {"sh", "-c", "\"$0\" -c \"$1\" -u build_42_done -t 10m && echo deployed > \"$2\"", binary, cfg, deployed}));
   REQUIRE_MESSAGE(ci.wait_stderr("ready:", ready_bound), ci.err());
 
   // Another id does not release it; -u implies -o, so the right one ends the wait.
@@ -446,7 +455,7 @@ TEST_CASE("cli: the signing identity is -p, else the default if it may use the v
     auto line = rx.err().substr(last, rx.err().find('\n', last) - last);
     CHECK(line.find("accepted '" + verb + "' from " + from + " (") == 0);
   };
-  expect_sender({"-c", tx_cfg, "-s"}, "ping", "from.a");                     // the default may
+  expect_sender({"-c", tx_cfg, "-s"}, "ping", "from.a");                      // the default may
   expect_sender({"-c", tx_cfg, "-s", "-v", "restart"}, "restart", "from.b");  // the first that may
   expect_sender({"-c", tx_cfg, "-s", "-v", "deploy"}, "deploy", "from.c");    // only [*]
   expect_sender({"-c", tx_cfg, "-s", "-p", c.pub}, "ping", "from.c");         // -p wins
@@ -547,8 +556,10 @@ TEST_CASE("cli: a payload full of shell metacharacters is one argument and runs 
   auto victim = dir.write("victim", "still here\n");
   // If any of this reached a shell it would create files or remove the victim.
   const std::string payload = "$(touch " + dir.file("x") + "); rm -rf " + victim + " ; `touch " + dir.file("y") +
-                              "` | & > " + dir.file("z") + " < /etc/passwd ' \" \\ * ? ~ ${HOME} !! #\n"
-                              "second line; touch " + dir.file("w") + "\t-rf --";
+                              "` | & > " + dir.file("z") +
+                              " < /etc/passwd ' \" \\ * ? ~ ${HOME} !! #\n"
+                              "second line; touch " +
+                              dir.file("w") + "\t-rf --";
 
   auto rx = start_receiver({"-c", cfg, "-o", "-t", "20s", "sh", "-c",
                             "printf '%s' \"$2\" > '" + dir.file("arg") + "'; printf '%s' \"$#\" > '" +
@@ -566,8 +577,8 @@ TEST_CASE("cli: a payload full of shell metacharacters is one argument and runs 
   for (auto name : {"x", "y", "z", "w"}) CHECK_MESSAGE(!exists(dir.file(name)), name);
 
   // A payload that looks like options, after "--".
-  auto rx2 = start_receiver({"-c", cfg, "-o", "-t", "20s", "sh", "-c",
-                             "printf '%s|' \"$@\" > '" + dir.file("args2") + "'", "--"});
+  auto rx2 = start_receiver(
+      {"-c", cfg, "-o", "-t", "20s", "sh", "-c", "printf '%s|' \"$@\" > '" + dir.file("args2") + "'", "--"});
   REQUIRE(run_remaphore({"-c", cfg, "-s", "--", "-v", "x", "--help"}).exit_code == 0);
   CHECK(rx2.wait(run_bound).exit_code == 0);
   CHECK(slurp(dir.file("args2")) == "ping|-v x --help|");

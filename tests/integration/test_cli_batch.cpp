@@ -9,12 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <cctype>
-#include <string_view>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli_support.hpp"
@@ -194,9 +194,9 @@ bool has_progress_text(std::string_view text) {
 
 TEST_CASE("cli: --batch 3 asks 10 responders 3 at a time, each by its own destination, and sums up") {
   fleet f(10, 4);
-  auto r = run_remaphore({"-c", f.requester_config, "-r", "--batch", "3", "--batch-timeout", "10s", "-t", "60s",
-                          "-v", "deploy", "v2"},
-                         60s);
+  auto r = run_remaphore(
+      {"-c", f.requester_config, "-r", "--batch", "3", "--batch-timeout", "10s", "-t", "60s", "-v", "deploy", "v2"},
+      60s);
   INFO("stdout:\n", r.out, "\nstderr:\n", r.err);
   CHECK(r.exit_code == 0);  // a failed command does not stop the run without --batch-stop-on-failure
 
@@ -234,9 +234,9 @@ TEST_CASE("cli: --batch 3 asks 10 responders 3 at a time, each by its own destin
 
 TEST_CASE("cli: --batch-stop-on-failure stops after the batch with the failure and names who was not asked") {
   fleet f(10, 4);
-  auto r = run_remaphore({"-c", f.requester_config, "-r", "--batch", "3", "--batch-stop-on-failure", "--json",
-                          "-t", "60s", "deploy"},
-                         60s);
+  auto r = run_remaphore(
+      {"-c", f.requester_config, "-r", "--batch", "3", "--batch-stop-on-failure", "--json", "-t", "60s", "deploy"},
+      60s);
   INFO("stdout:\n", r.out, "\nstderr:\n", r.err);
   CHECK(r.exit_code == 1);
 
@@ -299,8 +299,8 @@ TEST_CASE("cli: a silent peer stops a rolling run with --batch-stop-on-failure, 
 
   // --batch-timeout 0: the batch waits for its silent peer until -t ends the whole run.
   f.forget_asked();
-  auto cut = run_remaphore({"-c", f.silent_first_config, "-r", "--batch", "2", "--batch-timeout", "0", "-t", "1s",
-                            "--json", "status"});
+  auto cut = run_remaphore(
+      {"-c", f.silent_first_config, "-r", "--batch", "2", "--batch-timeout", "0", "-t", "1s", "--json", "status"});
   INFO("stderr (-t):\n", cut.err);
   CHECK(cut.exit_code == 0);  // fleet.n00 answered
   CHECK(f.asked() == std::vector<std::string>{"fleet.n00 fleet.n00"});

@@ -82,14 +82,15 @@ TEST_CASE("delivery: a burst of 200 signals at once runs the command 200 times, 
   const auto& sender = keys[0];
   const auto runs = dir.file("runs");
   const auto log = dir.file("rx.log");
-  auto rx = start_logging_receiver(log, concat({"-c", receiver_config(dir, server, sender, keys[1]), "-t", "120s"},
-                                               append_payload_to(runs)));
+  auto rx = start_logging_receiver(
+      log, concat({"-c", receiver_config(dir, server, sender, keys[1]), "-t", "120s"}, append_payload_to(runs)));
 
   constexpr int burst = 200;
   run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
     nats::client c(ioc.get_executor(), client_options(server));
     REQUIRE(!co_await c.connect());
-    for (int i = 0; i < burst; ++i) REQUIRE(!c.publish("remaphore.all", sign(sender, signal_fields(std::to_string(i)))));
+    for (int i = 0; i < burst; ++i)
+      REQUIRE(!c.publish("remaphore.all", sign(sender, signal_fields(std::to_string(i)))));
     REQUIRE(!co_await c.flush(5s));
     co_await c.close();
   });
@@ -105,29 +106,32 @@ TEST_CASE("delivery: 200 requests at once to a receiver without a command get 20
   temp_dir dir;
   auto keys = keygen(2);
   const auto& sender = keys[0];
-  auto rx = start_logging_receiver(dir.file("rx.log"), {"-c", receiver_config(dir, server, sender, keys[1]), "-t", "120s"});
+  auto rx =
+      start_logging_receiver(dir.file("rx.log"), {"-c", receiver_config(dir, server, sender, keys[1]), "-t", "120s"});
 
   constexpr int burst = 200;
   std::set<std::string> answered;  // reply subjects
   std::size_t no_data = 0;
-  run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
-    nats::client c(ioc.get_executor(), client_options(server));
-    REQUIRE(!co_await c.connect());
-    auto replies = c.subscribe("remaphore.*");
-    REQUIRE(!co_await c.flush(5s));
-    for (int i = 0; i < burst; ++i)
-      REQUIRE(!c.publish("remaphore.all", sign(sender, signal_fields("q" + std::to_string(i), true))));
-    auto end = std::chrono::steady_clock::now() + 60s;
-    while (answered.size() < burst && std::chrono::steady_clock::now() < end) {
-      nats::message m;
-      if (co_await c.next_msg(replies, m, 1s)) continue;
-      if (m.subject == "remaphore.all") continue;  // our own requests
-      answered.insert(m.subject);
-      protocol::envelope_view env;
-      if (protocol::decode(m.payload, env) == protocol::decode_error::ok && env.payload == "NO_DATA") ++no_data;
-    }
-    co_await c.close();
-  }, 90s);
+  run_coro(
+      [&](asio::io_context& ioc) -> asio::awaitable<void> {
+        nats::client c(ioc.get_executor(), client_options(server));
+        REQUIRE(!co_await c.connect());
+        auto replies = c.subscribe("remaphore.*");
+        REQUIRE(!co_await c.flush(5s));
+        for (int i = 0; i < burst; ++i)
+          REQUIRE(!c.publish("remaphore.all", sign(sender, signal_fields("q" + std::to_string(i), true))));
+        auto end = std::chrono::steady_clock::now() + 60s;
+        while (answered.size() < burst && std::chrono::steady_clock::now() < end) {
+          nats::message m;
+          if (co_await c.next_msg(replies, m, 1s)) continue;
+          if (m.subject == "remaphore.all") continue;  // our own requests
+          answered.insert(m.subject);
+          protocol::envelope_view env;
+          if (protocol::decode(m.payload, env) == protocol::decode_error::ok && env.payload == "NO_DATA") ++no_data;
+        }
+        co_await c.close();
+      },
+      90s);
   CHECK(answered.size() == burst);
   CHECK(no_data == burst);
   CHECK(rx.running());
@@ -144,8 +148,8 @@ TEST_CASE("delivery: 1,006 retained signals read back with --since run the comma
     REQUIRE(!co_await c.connect());
     protocol::config cfg;
     for (int i = 0; i < stored; ++i) {
-      auto r = co_await core::retain_signal(c, cfg, std::nullopt,
-                                            sign(sender, signal_fields(std::to_string(i), false, "job" + std::to_string(i))));
+      auto r = co_await core::retain_signal(
+          c, cfg, std::nullopt, sign(sender, signal_fields(std::to_string(i), false, "job" + std::to_string(i))));
       REQUIRE_MESSAGE(!r.ec, r.why);
     }
     co_await c.close();
@@ -153,8 +157,8 @@ TEST_CASE("delivery: 1,006 retained signals read back with --since run the comma
 
   const auto runs = dir.file("runs");
   auto rx = start_logging_receiver(
-      dir.file("rx.log"),
-      concat({"-c", receiver_config(dir, server, sender, keys[1]), "-t", "120s", "--since", "1h"}, append_payload_to(runs)));
+      dir.file("rx.log"), concat({"-c", receiver_config(dir, server, sender, keys[1]), "-t", "120s", "--since", "1h"},
+                                 append_payload_to(runs)));
   CHECK(wait_lines(rx, runs, stored));
   auto got = lines_of(slurp(runs));
   CHECK(got.size() == stored);
@@ -228,8 +232,8 @@ TEST_CASE("delivery: a request published again gets the same reply again, and th
   auto keys = keygen(2);
   const auto& sender = keys[0];
   const auto runs = dir.file("runs");
-  auto rx = start_receiver(concat({"-c", receiver_config(dir, server, sender, keys[1]), "-t", "60s"},
-                                  append_payload_to(runs)));
+  auto rx = start_receiver(
+      concat({"-c", receiver_config(dir, server, sender, keys[1]), "-t", "60s"}, append_payload_to(runs)));
   const auto request = sign(sender, signal_fields("asked twice", true));
   std::vector<std::string> replies;
   run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {

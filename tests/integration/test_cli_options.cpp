@@ -99,13 +99,23 @@ TEST_CASE("options: every option that does nothing in the chosen mode is refused
   };
   // The modes that read no message: everything but their own options is refused.
   const std::vector<std::vector<std::string>> messaging = {
-      {"-D", "x"}, {"-d"},      {"-o"},      {"-p", k.pub},      {"-t", "5s"},    {"-u", "x"},
-      {"-v", "x"}, {"-S", "x"}, {"-n", "2"}, {"--retain"},       {"--since", "1m"}, {"--json"},
-      {"--connect-timeout", "1s"}, {"--connect-retry"},
+      {"-D", "x"},
+      {"-d"},
+      {"-o"},
+      {"-p", k.pub},
+      {"-t", "5s"},
+      {"-u", "x"},
+      {"-v", "x"},
+      {"-S", "x"},
+      {"-n", "2"},
+      {"--retain"},
+      {"--since", "1m"},
+      {"--json"},
+      {"--connect-timeout", "1s"},
+      {"--connect-retry"},
   };
   for (const std::string mode : {"-C", "--check-config", "--keygen"}) {
-    for (const auto& opt : messaging)
-      cases.push_back({concat({mode}, opt), opt[0] + " is for "});
+    for (const auto& opt : messaging) cases.push_back({concat({mode}, opt), opt[0] + " is for "});
     if (mode != "--check-config") cases.push_back({{mode, "-c", cfg}, "-c is for"});
   }
   expect_usage_errors(cases);
@@ -176,8 +186,8 @@ TEST_CASE("options: -t 0 means no timeout, as in the Go tool") {
   auto go_form = start_receiver({"-c", cfg, "-o", "-t=0s"});
   auto long_form = start_receiver({"-c", cfg, "-o", "--timeout=0"});
   // A zero deadline ends a receiver (exit 1) right after "ready:"; none may end here.
-  const bool one_ended = wait_until([&] { return !zero.running() || !go_form.running() || !long_form.running(); },
-                                    1500ms);
+  const bool one_ended =
+      wait_until([&] { return !zero.running() || !go_form.running() || !long_form.running(); }, 1500ms);
   CHECK_FALSE(one_ended);
   auto sent = run_remaphore({"-c", cfg, "-s", "-t", "0"});
   CHECK_MESSAGE(sent.exit_code == 0, sent.err);
@@ -328,8 +338,9 @@ TEST_CASE("config: files the config names must be readable and hold what they sh
   const std::string jwt_only =
       "-----BEGIN NATS USER JWT-----\neyJhbGciOi.eyJzdWIiOi.c2ln\n------END NATS USER JWT------\n";
   const auto no_seed = dir.write("noseed.creds", jwt_only);
-  const auto bad_seed = dir.write("badseed.creds", jwt_only + "\n-----BEGIN USER NKEY SEED-----\nSUNOTASEED\n"
-                                                             "------END USER NKEY SEED------\n");
+  const auto bad_seed = dir.write("badseed.creds", jwt_only +
+                                                       "\n-----BEGIN USER NKEY SEED-----\nSUNOTASEED\n"
+                                                       "------END USER NKEY SEED------\n");
   const auto not_a_seed = dir.write("bad.nk", "hello\n");
   const auto missing = dir.file("missing");
   struct file_case {

@@ -59,9 +59,15 @@ TEST_CASE("cli: a destination pattern reaches the receivers it matches and no ot
 
   // pattern -> payload; sent in this order.
   const std::vector<std::pair<std::string, std::string>> sends = {
-      {"com.crypto.us.*", "us-star"},     {"com.crypto.**", "crypto-all"}, {"*.crypto.*.left", "left"},
-      {"com.crypto.us.left", "exact"},    {"com.crypto.us.l*t", "inner"},  {"com.crypto.*.*.*", "too-long"},
-      {"com.*", "too-short"},             {"com.crypto.us*s.left", "overlap"}, {"org.**", "org"},
+      {"com.crypto.us.*", "us-star"},
+      {"com.crypto.**", "crypto-all"},
+      {"*.crypto.*.left", "left"},
+      {"com.crypto.us.left", "exact"},
+      {"com.crypto.us.l*t", "inner"},
+      {"com.crypto.*.*.*", "too-long"},
+      {"com.*", "too-short"},
+      {"com.crypto.us*s.left", "overlap"},
+      {"org.**", "org"},
       {"**", "all"},
   };
   for (auto& [pattern, payload] : sends) {
@@ -120,16 +126,12 @@ TEST_CASE("cli: receive filters -v, -p, -S and -D, and peer permissions") {
 
   // config, arguments (payload last)
   const std::vector<std::pair<std::string, std::vector<std::string>>> sends = {
-      {from_a, {"-v", "ping", "m1"}},
-      {from_a, {"-v", "restart", "m2"}},
-      {from_b, {"-v", "stop", "m3"}},
-      {from_b, {"-D", "exact.dest", "m4"}},
-      {from_a, {"-D", "exact.de*", "m5"}},  // -D on a receiver is exact, not a pattern
-      {from_a, {"-S", "grp2", "m6"}},       // nobody listens on grp2
-      {from_a, {"-S", "grp1", "m7"}},
-      {from_stranger, {"m8"}},               // not a peer of anyone
-      {from_a, {"-v", "status", "m9"}},
-      {from_a, {"-v", "Status", "m10"}},     // verbs in messages compare exactly
+      {from_a, {"-v", "ping", "m1"}},      {from_a, {"-v", "restart", "m2"}},
+      {from_b, {"-v", "stop", "m3"}},      {from_b, {"-D", "exact.dest", "m4"}},
+      {from_a, {"-D", "exact.de*", "m5"}},                           // -D on a receiver is exact, not a pattern
+      {from_a, {"-S", "grp2", "m6"}},                                // nobody listens on grp2
+      {from_a, {"-S", "grp1", "m7"}},      {from_stranger, {"m8"}},  // not a peer of anyone
+      {from_a, {"-v", "status", "m9"}},    {from_a, {"-v", "Status", "m10"}},  // verbs in messages compare exactly
   };
   std::size_t on_all = 0, on_grp1 = 0;
   for (auto& [cfg, args] : sends) {
@@ -188,9 +190,8 @@ TEST_CASE("cli: counting barrier -n 2 -u x is released only by two distinct peer
   auto from_a = dir.write("a.conf", sender_config(server.url(), a).text());
   auto from_b = dir.write("b.conf", sender_config(server.url(), b).text());
 
-  auto barrier =
-      start_receiver(concat({"-c", rx_cfg, "-n", "2", "-u", "x", "-t", "30s", "--log-level", "debug"},
-                            append_to(dir.file("released"))));
+  auto barrier = start_receiver(concat({"-c", rx_cfg, "-n", "2", "-u", "x", "-t", "30s", "--log-level", "debug"},
+                                       append_to(dir.file("released"))));
   // A second barrier that only one peer ever reaches: it times out with exit 1.
   auto starved = start_receiver({"-c", rx_cfg, "-n", "2", "-u", "z", "-t", "1s"});
 
@@ -229,8 +230,8 @@ std::vector<std::string> long_command(const temp_dir& dir) {
 // True once nothing of the command is left: its leader, its background child, and
 // anything else in its process group.
 bool command_gone(int sh_pid, int bg_pid) {
-  return wait_until(
-      [&] { return process_gone(sh_pid) && process_gone(bg_pid) && processes_in_group(sh_pid).empty(); }, 5s);
+  return wait_until([&] { return process_gone(sh_pid) && process_gone(bg_pid) && processes_in_group(sh_pid).empty(); },
+                    5s);
 }
 
 }  // namespace
@@ -314,10 +315,9 @@ TEST_CASE("cli: commands run one at a time in arrival order, and a full queue dr
   const std::string runs = dir.file("runs"), gate = dir.file("gate"), busy = dir.file("busy");
   // Each command notes its payload, fails if another one is running, and waits for
   // the gate (at most 20 s) so that the following messages pile up in the queue.
-  const std::string script =
-      "[ -e '" + busy + "' ] && echo overlap >> '" + runs + "'; : > '" + busy + "'; printf '%s\\n' \"$2\" >> '" +
-      runs + "'; i=0; while [ ! -e '" + gate + "' ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; rm -f '" +
-      busy + "'";
+  const std::string script = "[ -e '" + busy + "' ] && echo overlap >> '" + runs + "'; : > '" + busy +
+                             "'; printf '%s\\n' \"$2\" >> '" + runs + "'; i=0; while [ ! -e '" + gate +
+                             "' ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; rm -f '" + busy + "'";
   auto rx = start_receiver({"-c", cfg, "-t", "60s", "sh", "-c", script, "--"});
 
   REQUIRE(run_remaphore({"-c", cfg, "-s", "0"}).exit_code == 0);

@@ -114,13 +114,13 @@ TEST_CASE("cli: request prints one entry per reply, frames multi-line output, re
   auto q_cfg = dir.write("q.conf", qc.text());
 
   std::vector<child> responders;
-  responders.push_back(spawn(concat({"-c", responder_config(dir, server, "node.one", one, q)},
-                                    {"sh", "-c", "echo \"one $1 $2\"", "--"})));
-  responders.push_back(spawn(concat({"-c", responder_config(dir, server, "node.two", two, q)},
-                                    {"sh", "-c", "printf 'a\\nb\\n'", "--"})));
+  responders.push_back(spawn(
+      concat({"-c", responder_config(dir, server, "node.one", one, q)}, {"sh", "-c", "echo \"one $1 $2\"", "--"})));
+  responders.push_back(spawn(
+      concat({"-c", responder_config(dir, server, "node.two", two, q)}, {"sh", "-c", "printf 'a\\nb\\n'", "--"})));
   responders.push_back(spawn({"-c", responder_config(dir, server, "node.three", three, q)}));  // no command
-  responders.push_back(spawn(concat({"-c", responder_config(dir, server, "node.four", four, q)},
-                                    {"sh", "-c", "echo bad; exit 3", "--"})));
+  responders.push_back(spawn(
+      concat({"-c", responder_config(dir, server, "node.four", four, q)}, {"sh", "-c", "echo bad; exit 3", "--"})));
   for (auto& r : responders) REQUIRE_MESSAGE(r.wait_stderr("ready:", ready_bound), r.err());
 
   // Independent requests, all at once.
@@ -139,8 +139,8 @@ TEST_CASE("cli: request prints one entry per reply, frames multi-line output, re
 
   {  // the request to every peer
     INFO("stdout:\n", a.out, "\nstderr:\n", a.err);
-    CHECK(a.exit_code == 0);  // some replied
-    CHECK(all_elapsed >= 1s);   // waited for node.gone until the timeout
+    CHECK(a.exit_code == 0);   // some replied
+    CHECK(all_elapsed >= 1s);  // waited for node.gone until the timeout
     auto p = parse_entries(a.out);
     CHECK(p.error == "");
     CHECK(p.markers.size() == 1);  // one marker per request

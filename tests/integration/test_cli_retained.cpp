@@ -50,8 +50,8 @@ TEST_CASE("retained: a receiver that sees a signal live and retained runs its co
   // The stream exists before the receiver starts (a first retained signal).
   REQUIRE(run_remaphore({"-c", n.conf, "-s", "--retain", "-u", "warmup"}).exit_code == 0);
   std::string marks = n.dir.file("marks");
-  auto recv = start_receiver({"-c", n.conf, "-t", "3s", "--since", "1m", "-u", "twice", "-n", "2", "sh", "-c",
-                              "echo run >> " + marks, "sh"});
+  auto recv = start_receiver(
+      {"-c", n.conf, "-t", "3s", "--since", "1m", "-u", "twice", "-n", "2", "sh", "-c", "echo run >> " + marks, "sh"});
   REQUIRE(run_remaphore({"-c", n.conf, "-s", "--retain", "-u", "twice"}).exit_code == 0);
   auto r = recv.wait(10s);
   INFO(r.err);

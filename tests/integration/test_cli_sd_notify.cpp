@@ -101,8 +101,8 @@ TEST_CASE("sd_notify: the commands a receiver runs do not inherit NOTIFY_SOCKET"
   auto cfg = dir.write("node.conf", self_config(server.url(), k, "com.example.web.1").text());
   notify_listener listener(dir.file("notify.sock"));
   const auto env_file = dir.file("env");
-  auto rx = expect_ready_after_subscribe(
-      listener, {"-c", cfg, "-o", "-t", "30s", "sh", "-c", "env > '" + env_file + "'", "--"});
+  auto rx = expect_ready_after_subscribe(listener,
+                                         {"-c", cfg, "-o", "-t", "30s", "sh", "-c", "env > '" + env_file + "'", "--"});
   auto sent = run_remaphore({"-c", cfg, "-s", "hello"});
   REQUIRE_MESSAGE(sent.exit_code == 0, sent.err);
   auto r = rx.wait(event_bound);

@@ -86,8 +86,8 @@ TEST_CASE("cli: a replayed or forged message never runs the command") {
   auto tx_cfg = dir.write("tx.conf", tx.text());
   auto runs = dir.file("runs");
 
-  auto receiver = start_receiver({"-c", rx_cfg, "-t", "30s", "--log-level", "debug", "sh", "-c",
-                                  "printf '%s\\n' \"$2\" >> '" + runs + "'", "--"});
+  auto receiver = start_receiver(
+      {"-c", rx_cfg, "-t", "30s", "--log-level", "debug", "sh", "-c", "printf '%s\\n' \"$2\" >> '" + runs + "'", "--"});
 
   std::vector<std::pair<std::string, std::string>> forgeries;  // what, wire
   run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
@@ -174,11 +174,12 @@ TEST_CASE("cli: envelopes made by the Go tool are accepted with its config, once
   auto cfg = dir.write("go.conf", text);
   auto runs = dir.file("runs");
 
-  auto receiver = start_receiver(
-      {"-c", cfg, "-t", "30s", "--log-level", "debug", "sh", "-c",
-       "printf '%s|%s|%s|%s|%s\\n<end>\\n' \"$1\" \"$REMAPHORE_UUID\" \"$REMAPHORE_DESTMATCH\" "
-       "\"$REMAPHORE_SENDER\" \"$2\" >> '" + runs + "'",
-       "--"});
+  auto receiver =
+      start_receiver({"-c", cfg, "-t", "30s", "--log-level", "debug", "sh", "-c",
+                      "printf '%s|%s|%s|%s|%s\\n<end>\\n' \"$1\" \"$REMAPHORE_UUID\" \"$REMAPHORE_DESTMATCH\" "
+                      "\"$REMAPHORE_SENDER\" \"$2\" >> '" +
+                          runs + "'",
+                      "--"});
 
   const std::string sender = vectors["sender_public_key"];
   std::string expected;

@@ -101,10 +101,13 @@ TEST_CASE("client: request/reply, no responders, auto-unsubscribe") {
     REQUIRE_FALSE(co_await requester.connect());
     auto svc = responder.subscribe("svc.echo", 2);
     REQUIRE_FALSE(co_await responder.flush(2s));
-    asio::co_spawn(ioc, [&]() -> awaitable<void> {
-      message m;
-      while (!co_await responder.next_msg(svc, m, 5s)) responder.publish(m.reply, "re:" + m.payload);
-    }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> awaitable<void> {
+          message m;
+          while (!co_await responder.next_msg(svc, m, 5s)) responder.publish(m.reply, "re:" + m.payload);
+        },
+        asio::detached);
     message reply;
     REQUIRE_FALSE(co_await requester.request("svc.echo", "one", reply, 2s));
     CHECK(reply.payload == "re:one");
@@ -247,10 +250,13 @@ TEST_CASE("client: connect retry keeps trying until a server comes up") {
     o.on_event = [&](const conn_event& e) {
       if (e.kind == conn_event_kind::connect_failed) failed.push_back(e);
     };
-    asio::co_spawn(ioc, [&]() -> awaitable<void> {
-      co_await sleep_for(600ms);
-      server.start();
-    }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> awaitable<void> {
+          co_await sleep_for(600ms);
+          server.start();
+        },
+        asio::detached);
     client c(ioc.get_executor(), o);
     REQUIRE_FALSE(co_await c.connect());
     CHECK(c.connected());

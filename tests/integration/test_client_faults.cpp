@@ -5,11 +5,11 @@
 #include <doctest/doctest.h>
 
 #include <boost/asio/detached.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -56,8 +56,7 @@ awaitable<void> serve_once(asio::ip::tcp::acceptor& acceptor, const script& s) {
   boost::system::error_code ec;
   co_await asio::async_read_until(sock, asio::dynamic_buffer(in), "PING\r\n", asio::redirect_error(use_awaitable, ec));
   if (ec) co_return;
-  if (!s.answer_to_connect.empty())
-    co_await asio::async_write(sock, asio::buffer(s.answer_to_connect), use_awaitable);
+  if (!s.answer_to_connect.empty()) co_await asio::async_write(sock, asio::buffer(s.answer_to_connect), use_awaitable);
   // Keep the connection open until the client goes (a success case stays up).
   char buf[256];
   while (!ec) co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
@@ -181,7 +180,8 @@ TEST_CASE("client faults: each step of the handshake failing gives a clean error
   const script scripts[] = {
       {"hang up at once", "", true, "", make_error_code(asio::error::eof), ""},
       {"garbage instead of INFO", "HELLO THERE\r\n", true, "", make_error_code(errc::unknown_operation), ""},
-      {"INFO that is not JSON", "INFO {not json\r\n", true, "", make_error_code(errc::bad_arguments), "did not start with INFO"},
+      {"INFO that is not JSON", "INFO {not json\r\n", true, "", make_error_code(errc::bad_arguments),
+       "did not start with INFO"},
       {"PONG before INFO", "PONG\r\n", true, "", make_error_code(errc::bad_arguments), "did not start with INFO"},
       {"hang up after INFO", good_info, true, "", make_error_code(asio::error::eof), "during CONNECT"},
       {"auth refused", good_info, false, "-ERR 'Authorization Violation'\r\n", make_error_code(errc::auth_failed),
@@ -189,7 +189,8 @@ TEST_CASE("client faults: each step of the handshake failing gives a clean error
       {"other -ERR", good_info, false, "-ERR 'Unknown Protocol Operation'\r\n", make_error_code(errc::server_error),
        "Unknown Protocol Operation"},
       {"no PONG ever", good_info, false, "", make_error_code(errc::connect_timeout), "no answer"},
-      {"oversized control line", "INFO {" + std::string(70000, 'x'), true, "", make_error_code(errc::control_line_too_long), ""},
+      {"oversized control line", "INFO {" + std::string(70000, 'x'), true, "",
+       make_error_code(errc::control_line_too_long), ""},
       {"success", good_info, false, "+OK\r\nPONG\r\n", {}, ""},
   };
   for (const auto& s : scripts) {
@@ -370,19 +371,25 @@ TEST_CASE("client faults: a pending request and a pending flush learn at once th
     std::chrono::steady_clock::duration request_took{}, flush_took{};
     int done = 0;
     auto start = std::chrono::steady_clock::now();
-    asio::co_spawn(ioc, [&]() -> awaitable<void> {
-      message reply;
-      request_ec = co_await c.request("svc.silent", "anyone?", reply, 20s);
-      request_took = std::chrono::steady_clock::now() - start;
-      ++done;
-    }, asio::detached);
-    asio::co_spawn(ioc, [&]() -> awaitable<void> {
-      REQUIRE_FALSE(co_await silent.flush(2s));  // the request is on the server
-      server.kill9();
-      flush_ec = co_await c.flush(20s);
-      flush_took = std::chrono::steady_clock::now() - start;
-      ++done;
-    }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> awaitable<void> {
+          message reply;
+          request_ec = co_await c.request("svc.silent", "anyone?", reply, 20s);
+          request_took = std::chrono::steady_clock::now() - start;
+          ++done;
+        },
+        asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> awaitable<void> {
+          REQUIRE_FALSE(co_await silent.flush(2s));  // the request is on the server
+          server.kill9();
+          flush_ec = co_await c.flush(20s);
+          flush_took = std::chrono::steady_clock::now() - start;
+          ++done;
+        },
+        asio::detached);
     CHECK(co_await poll_until([&] { return done == 2; }, 5s));
     // Closing ends whatever still waits, so the waiters never outlive this frame.
     co_await c.close();

@@ -39,8 +39,8 @@ struct cluster {
         routes += "nats-route://127.0.0.1:" + std::to_string(cports[j]);
       }
       std::string config = "server_name: n" + std::to_string(i + 1) + "\n" + extra_config +
-                           "cluster {\n  name: c\n  listen: 127.0.0.1:" + std::to_string(cports[i]) +
-                           "\n  routes: [" + routes + "]\n}\n";
+                           "cluster {\n  name: c\n  listen: 127.0.0.1:" + std::to_string(cports[i]) + "\n  routes: [" +
+                           routes + "]\n}\n";
       nodes.push_back(std::make_unique<nats_server>(config));
     }
   }
@@ -87,20 +87,22 @@ awaitable<bool> publish_until_received(client& pub, client& receiver, const rema
 
 TEST_CASE("cluster: ignore_discovered keeps the client on its configured servers") {
   cluster c(2);
-  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
-    auto o = opts_for(c.node(0).url());
-    o.ignore_discovered = true;
-    client fixed(ioc.get_executor(), o);
-    client learning(ioc.get_executor(), opts_for(c.node(0).url()));
-    REQUIRE_FALSE(co_await fixed.connect());
-    REQUIRE_FALSE(co_await learning.connect());
-    // Once the other node has been announced to one client, it has been to both.
-    REQUIRE(co_await poll_until([&] { return learning.known_servers() == 2; }, 10s));
-    REQUIRE_FALSE(co_await fixed.flush(2s));
-    CHECK(fixed.known_servers() == 1);
-    co_await fixed.close();
-    co_await learning.close();
-  }, 30s);
+  run_coro(
+      [&](asio::io_context& ioc) -> awaitable<void> {
+        auto o = opts_for(c.node(0).url());
+        o.ignore_discovered = true;
+        client fixed(ioc.get_executor(), o);
+        client learning(ioc.get_executor(), opts_for(c.node(0).url()));
+        REQUIRE_FALSE(co_await fixed.connect());
+        REQUIRE_FALSE(co_await learning.connect());
+        // Once the other node has been announced to one client, it has been to both.
+        REQUIRE(co_await poll_until([&] { return learning.known_servers() == 2; }, 10s));
+        REQUIRE_FALSE(co_await fixed.flush(2s));
+        CHECK(fixed.known_servers() == 1);
+        co_await fixed.close();
+        co_await learning.close();
+      },
+      30s);
 }
 
 TEST_CASE("cluster: discover the other nodes, fail over when ours is killed") {
@@ -156,8 +158,7 @@ TEST_CASE("cluster: a node in lame duck mode is left for another one") {
     auto start = std::chrono::steady_clock::now();
     c.node(0).lame_duck();
     const std::string node2 = "nats://127.0.0.1:" + std::to_string(c.node(1).port());
-    REQUIRE(co_await poll_until(
-        [&] { return sub_client.connected() && sub_client.current_server() == node2; }, 10s));
+    REQUIRE(co_await poll_until([&] { return sub_client.connected() && sub_client.current_server() == node2; }, 10s));
     // Well within the grace period: the move was ours, not the server closing us.
     CHECK(std::chrono::steady_clock::now() - start < 1s);
     CHECK(sub_client.reconnects() == 1);

@@ -47,8 +47,8 @@ TEST_CASE("hardening: a listening receiver runs its command only for fresh permi
   rx.peers = {peer_line("com.example.ops", peer, "ping, deploy")};
   auto cfg = dir.write("rx.conf", rx.text());
   auto runs = dir.file("runs");
-  auto receiver = start_receiver({"-c", cfg, "-t", "60s", "--log-level", "debug", "sh", "-c",
-                                  "printf '%s\\n' \"$2\" >> '" + runs + "'", "--"});
+  auto receiver = start_receiver(
+      {"-c", cfg, "-t", "60s", "--log-level", "debug", "sh", "-c", "printf '%s\\n' \"$2\" >> '" + runs + "'", "--"});
 
   auto now = protocol::now_unix_ns();
   std::vector<std::pair<std::string, std::string>> bad;  // what, bytes

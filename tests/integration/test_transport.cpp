@@ -188,8 +188,9 @@ TEST_CASE("transport: ws:// and wss:// to nats-server's websocket listener") {
   int wss_port = remaphore::test::free_port();
   // Two servers: one plain websocket listener, one with TLS.
   nats_server plain("websocket {\n  listen: \"127.0.0.1:" + std::to_string(ws_port) + "\"\n  no_tls: true\n}\n");
-  nats_server secure("websocket {\n  listen: \"127.0.0.1:" + std::to_string(wss_port) + "\"\n  tls {\n    cert_file: \"" +
-                     certs.server_cert + "\"\n    key_file: \"" + certs.server_key + "\"\n  }\n}\n");
+  nats_server secure("websocket {\n  listen: \"127.0.0.1:" + std::to_string(wss_port) +
+                     "\"\n  tls {\n    cert_file: \"" + certs.server_cert + "\"\n    key_file: \"" + certs.server_key +
+                     "\"\n  }\n}\n");
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     auto o = opts("ws://127.0.0.1:" + std::to_string(ws_port));
     client ws(ioc.get_executor(), o);

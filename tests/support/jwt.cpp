@@ -24,9 +24,8 @@ std::string hash_id(const std::string& claims) {
 std::string encode_jwt(const nats::nkey& issuer, const std::string& subject, const std::string& name,
                        nlohmann::json claims) {
   claims["iss"] = issuer.public_key();
-  claims["iat"] = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+  claims["iat"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (!subject.empty()) claims["sub"] = subject;
   if (!name.empty()) claims["name"] = name;
   claims.erase("jti");
@@ -77,9 +76,9 @@ std::string creds_text(const std::string& jwt, const nats::nkey& user, const std
   return "-----BEGIN NATS USER JWT-----" + eol + jwt + eol + "------END NATS USER JWT------" + eol + eol +
          "************************* IMPORTANT *************************" + eol +
          "NKEY Seed printed below can be used to sign and prove identity." + eol +
-         "NKEYs are sensitive and should be treated as secrets." + eol + eol +
-         "-----BEGIN USER NKEY SEED-----" + eol + user.seed_string() + eol + "------END USER NKEY SEED------" +
-         eol + eol + "*************************************************************" + eol;
+         "NKEYs are sensitive and should be treated as secrets." + eol + eol + "-----BEGIN USER NKEY SEED-----" + eol +
+         user.seed_string() + eol + "------END USER NKEY SEED------" + eol + eol +
+         "*************************************************************" + eol;
 }
 
 trust_chain::trust_chain()

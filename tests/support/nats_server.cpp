@@ -1,19 +1,19 @@
 #include "support/nats_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
+#include <time.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
-#include <time.h>
 
 namespace remaphore::test {
 
@@ -121,15 +121,15 @@ void nats_server::start() {
 
 bool nats_server::wait_ready(std::chrono::milliseconds bound) {
   return wait_until(
-      [&] {
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-          pid_ = -1;
-          return true;  // exited: reported as not ready below
-        }
-        return port_accepts(port_);
-      },
-      bound) &&
+             [&] {
+               int status = 0;
+               if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                 pid_ = -1;
+                 return true;  // exited: reported as not ready below
+               }
+               return port_accepts(port_);
+             },
+             bound) &&
          pid_ > 0;
 }
 

@@ -41,11 +41,11 @@ class nats_server {
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
   const std::string& dir() const { return dir_.path(); }
 
-  void kill9();     // SIGKILL and reap: a crash, as far as clients can tell
-  void stop();      // SIGTERM, then SIGKILL after a bound
-  void start();     // (re)start on the same port with the same config
+  void kill9();  // SIGKILL and reap: a crash, as far as clients can tell
+  void stop();   // SIGTERM, then SIGKILL after a bound
+  void start();  // (re)start on the same port with the same config
   bool running() const { return pid_ > 0; }
-  void lame_duck(); // SIGUSR2: enter lame duck mode
+  void lame_duck();  // SIGUSR2: enter lame duck mode
 
  private:
   bool wait_ready(std::chrono::milliseconds bound);
@@ -63,7 +63,9 @@ bool wait_until(F cond, std::chrono::milliseconds bound) {
   for (;;) {
     if (cond()) return true;
     if (std::chrono::steady_clock::now() >= end) return false;
-    struct timespec ts{0, 10'000'000};
+    struct timespec ts {
+      0, 10'000'000
+    };
     nanosleep(&ts, nullptr);
   }
 }

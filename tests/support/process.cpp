@@ -135,7 +135,9 @@ void process::pump(int ms) {
   if (err_fd_ >= 0) fds[n++] = {err_fd_, POLLIN, 0};
   if (n == 0) {
     if (ms > 0) {
-      struct timespec ts{0, static_cast<long>(std::min(ms, 10)) * 1'000'000L};
+      struct timespec ts {
+        0, static_cast<long>(std::min(ms, 10)) * 1'000'000L
+      };
       ::nanosleep(&ts, nullptr);
     }
     return;

@@ -21,11 +21,11 @@ namespace remaphore::test {
 using env_list = std::vector<std::pair<std::string, std::string>>;
 
 struct process_result {
-  int exit_code = -1;     // the exit status, or -1 when killed by a signal
-  int term_signal = 0;    // the signal that ended the process, 0 if it exited
-  bool timed_out = false; // the bound passed: the process group was killed
-  std::string out;        // everything written to stdout
-  std::string err;        // everything written to stderr
+  int exit_code = -1;      // the exit status, or -1 when killed by a signal
+  int term_signal = 0;     // the signal that ended the process, 0 if it exited
+  bool timed_out = false;  // the bound passed: the process group was killed
+  std::string out;         // everything written to stdout
+  std::string err;         // everything written to stderr
 };
 
 class process {

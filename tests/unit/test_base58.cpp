@@ -39,8 +39,7 @@ TEST_CASE("base58: known values (Bitcoin alphabet)") {
 
 TEST_CASE("base58: rejects characters outside the alphabet and empty input") {
   CHECK_FALSE(base58_decode(""));
-  for (const char* bad : {"0", "O", "I", "l", "abc0", " 1", "1 ", "+", "\xc3\xa9"})
-    CHECK_FALSE(base58_decode(bad));
+  for (const char* bad : {"0", "O", "I", "l", "abc0", " 1", "1 ", "+", "\xc3\xa9"}) CHECK_FALSE(base58_decode(bad));
   CHECK_FALSE(base58_decode(std::string_view("ab\0c", 4)));
 }
 

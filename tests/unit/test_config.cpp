@@ -3,8 +3,8 @@
 #include "support/vectors.hpp"
 
 #include <fstream>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "protocol/config.hpp"
 #include "protocol/duration.hpp"
@@ -14,7 +14,6 @@ using namespace std::chrono_literals;
 using namespace std::string_literals;
 
 namespace {
-
 
 config parse_ok(std::string_view text) {
   config c;
@@ -76,7 +75,9 @@ TEST_CASE("config: every key, comments, case-insensitive keys and sections") {
       "  Server :  tls://c:4443  \n"
       "Credentials: /etc/remaphore/user.creds\n"
       "subject: sig # trailing comment\n"
-      "default_identity: " + k.b_pub + "\n"
+      "default_identity: " +
+      k.b_pub +
+      "\n"
       "destination: com.example.host.us\n"
       "ALLOW_SKEW: 1m30s\n"
       "tls_ca: /ca.pem\n"
@@ -94,12 +95,15 @@ TEST_CASE("config: every key, comments, case-insensitive keys and sections") {
       "reconnect_jitter: 250ms\n"
       "\n"
       "[identities]\n"
-      "# comment inside a section\n"
-      + k.a_pub + "  " + k.a_priv + " [Ping, RESTART , deploy]\n"
-      + k.b_pub + "\t" + k.b_priv + " [*]   # all verbs\n"
+      "# comment inside a section\n" +
+      k.a_pub + "  " + k.a_priv + " [Ping, RESTART , deploy]\n" + k.b_pub + "\t" + k.b_priv +
+      " [*]   # all verbs\n"
       "[ PEERS ]\n"
-      "com.example.a " + k.a_pub + " [ping]\n"
-      "com.example.b " + k.b_pub + " []\n";
+      "com.example.a " +
+      k.a_pub +
+      " [ping]\n"
+      "com.example.b " +
+      k.b_pub + " []\n";
   const auto c = parse_ok(text);
   CHECK(c.servers == std::vector<std::string>{"nats://a:4222", "nats://b:4222", "tls://c:4443"});
   CHECK(c.credentials == "/etc/remaphore/user.creds");
@@ -149,8 +153,8 @@ TEST_CASE("config: every key, comments, case-insensitive keys and sections") {
 
 TEST_CASE("config: defaults") {
   keys k;
-  const auto c = parse_ok("server: nats://x:4222\n[ Identities ]\n" + k.a_pub + " " + k.a_priv +
-                          " [ping]\n" + k.b_pub + " " + k.b_priv + " [*]\n");
+  const auto c = parse_ok("server: nats://x:4222\n[ Identities ]\n" + k.a_pub + " " + k.a_priv + " [ping]\n" + k.b_pub +
+                          " " + k.b_priv + " [*]\n");
   CHECK(c.subject == "remaphore");
   CHECK(c.allow_skew == 3s);
   CHECK(c.retain_max_age == 24h);
@@ -281,10 +285,16 @@ TEST_CASE("config: mistakes the Go tool passes over silently are errors naming F
 
 TEST_CASE("config: what stays allowed: repeated servers, [], a peer destination with ':', one key with two roles") {
   keys k;
-  const auto c = parse_ok("server: nats://a:1\nserver: nats://b:2\nserver: nats://a:1\n"
-                          "[ Identities ]\n" + k.a_pub + " " + k.a_priv + " []\n"
-                          "[ Peers ]\nhost:1 " + k.a_pub + " [ ]\ncom.x " + k.b_pub + " [*]\n"
-                          "[ identities ]\n" + k.b_pub + " " + k.b_priv + " [ping]\n");
+  const auto c = parse_ok(
+      "server: nats://a:1\nserver: nats://b:2\nserver: nats://a:1\n"
+      "[ Identities ]\n" +
+      k.a_pub + " " + k.a_priv +
+      " []\n"
+      "[ Peers ]\nhost:1 " +
+      k.a_pub + " [ ]\ncom.x " + k.b_pub +
+      " [*]\n"
+      "[ identities ]\n" +
+      k.b_pub + " " + k.b_priv + " [ping]\n");
   CHECK(c.servers.size() == 3);
   CHECK(c.identities.size() == 2);
   CHECK(c.identities[0].verbs.empty());
@@ -297,8 +307,10 @@ TEST_CASE("config: what stays allowed: repeated servers, [], a peer destination 
 
 TEST_CASE("config: lines of servers and single-valued keys are kept for checks made later") {
   keys k;
-  const auto c = parse_ok("# head\nserver: nats://a:1\ncredentials: /c\n\nserver: tls://b:2\ntls_ca: /ca\n"
-                          "[ Identities ]\n" + k.a_pub + " " + k.a_priv + " [*]\n");
+  const auto c = parse_ok(
+      "# head\nserver: nats://a:1\ncredentials: /c\n\nserver: tls://b:2\ntls_ca: /ca\n"
+      "[ Identities ]\n" +
+      k.a_pub + " " + k.a_priv + " [*]\n");
   CHECK(c.lines.servers == std::vector<std::size_t>{2, 5});
   CHECK(c.lines.of("credentials") == 3);
   CHECK(c.lines.of("tls_ca") == 6);
@@ -331,9 +343,9 @@ TEST_CASE("config: signing_identity is -p if allowed, else the default if it may
   const auto& b = c.identities[0];
   const auto& a = c.identities[1];
   const auto& all = c.identities[2];
-  CHECK(c.signing_identity("ping").id == &a);        // the default may
-  CHECK(c.signing_identity("restart").id == &b);     // the first that may
-  CHECK(c.signing_identity("deploy").id == &all);    // only [*]
+  CHECK(c.signing_identity("ping").id == &a);            // the default may
+  CHECK(c.signing_identity("restart").id == &b);         // the first that may
+  CHECK(c.signing_identity("deploy").id == &all);        // only [*]
   CHECK(c.signing_identity("ping", c2.pub).id == &all);  // -p wins over the default
   CHECK(c.signing_identity("status", k.b.pub).id == &b);
 
@@ -435,9 +447,9 @@ TEST_CASE("config: example_config parses and can talk to itself") {
 
 TEST_CASE("config: random input never crashes") {
   keys k;
-  const std::string pieces[] = {"server", ":", " ", "#", "[", "]", "\n", "\r\n", "identities",
-                                "peers", "allow_skew", "1s", ",", "*", k.a_pub, k.a_priv,
-                                "\t", "x", "default_identity", "\xff"};
+  const std::string pieces[] = {
+      "server",     ":",  " ", "#", "[",     "]",      "\n", "\r\n", "identities",       "peers",
+      "allow_skew", "1s", ",", "*", k.a_pub, k.a_priv, "\t", "x",    "default_identity", "\xff"};
   std::mt19937 rng(11);
   int ok = 0;
   for (int i = 0; i < 5000; ++i) {

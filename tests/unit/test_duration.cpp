@@ -9,8 +9,7 @@ using namespace remaphore::protocol;
 using std::chrono::nanoseconds;
 
 namespace {
-constexpr std::int64_t ns = 1, us = 1000 * ns, ms = 1000 * us, sec = 1000 * ms, min = 60 * sec,
-                       hour = 60 * min;
+constexpr std::int64_t ns = 1, us = 1000 * ns, ms = 1000 * us, sec = 1000 * ms, min = 60 * sec, hour = 60 * min;
 constexpr std::int64_t max64 = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t min64 = std::numeric_limits<std::int64_t>::min();
 }  // namespace
@@ -100,9 +99,11 @@ TEST_CASE("duration: parse errors") {
            "+.s",
            "1d",
            "\x85\x85",
-           "\xff" "ff",
-           "hello \xff" "ff world",
-           "\xef\xbf\xbd",   // U+FFFD
+           "\xff"
+           "ff",
+           "hello \xff"
+           "ff world",
+           "\xef\xbf\xbd",           // U+FFFD
            "9223372036854775808ns",  // overflow
            "9223372036854775.808us",
            "9223372036854ms775us808ns",

@@ -15,7 +15,6 @@ using namespace remaphore::protocol;
 
 namespace {
 
-
 config vector_config(const nlohmann::json& v) {
   config c;
   config_error err;
@@ -148,7 +147,7 @@ TEST_CASE("envelope: decode errors") {
       {pub + "," + sig + ",d,8000000000000000,61,ping,_,", decode_error::bad_time},  // > INT64_MAX
       {pub + "," + sig + ",d,-8000000000000001,61,ping,_,", decode_error::bad_time},
       {pub + "," + sig + ",d,10000000000000000,61,ping,_,", decode_error::bad_time},  // 17 digits
-      {pub + "," + sig + ",d,1,6,ping,_,", decode_error::bad_uuid},  // odd length
+      {pub + "," + sig + ",d,1,6,ping,_,", decode_error::bad_uuid},                   // odd length
       {pub + "," + sig + ",d,1,zz,ping,_,", decode_error::bad_uuid},
       {pub + "," + sig + ",d,1," + std::string(26, 'a') + ",ping,_,", decode_error::bad_uuid},  // 13 bytes
       {pub + "," + sig + ",d,1,61,,_,", decode_error::empty_verb},
@@ -170,9 +169,9 @@ TEST_CASE("envelope: decode errors") {
   CHECK(e.destination.empty());
   CHECK_FALSE(verify_signature(e));
 
-  for (auto err : {decode_error::ok, decode_error::too_few_fields, decode_error::bad_sender_key,
-                   decode_error::bad_signature, decode_error::bad_time, decode_error::bad_uuid,
-                   decode_error::empty_verb, decode_error::bad_flag})
+  for (auto err :
+       {decode_error::ok, decode_error::too_few_fields, decode_error::bad_sender_key, decode_error::bad_signature,
+        decode_error::bad_time, decode_error::bad_uuid, decode_error::empty_verb, decode_error::bad_flag})
     CHECK(std::string(to_string(err)).size() > 1);
 }
 
@@ -183,10 +182,13 @@ TEST_CASE("envelope: non-canonical spellings of a valid message are rejected") {
   const std::pair<int, std::string> variants[] = {
       {6, "X"},
       {6, "q"},
-      {4, "ABC"},               // odd and upper
-      {4, "616263"},            // sanity: canonical, handled below
-      {4, "61626"},             // odd
-      {4, "61626" "3" "00"},    // extra byte changes the uuid (not a respelling, but must not verify)
+      {4, "ABC"},     // odd and upper
+      {4, "616263"},  // sanity: canonical, handled below
+      {4, "61626"},   // odd
+      {4,
+       "61626"
+       "3"
+       "00"},  // extra byte changes the uuid (not a respelling, but must not verify)
       {3, "+" + time_hex},
       {3, "0" + time_hex},
       {3, "00" + time_hex},
@@ -309,8 +311,8 @@ TEST_CASE("envelope: randomized round trips") {
 TEST_CASE("envelope: mutated wire bytes are never accepted") {
   std::mt19937 rng(77);
   const auto kp = generate_key_pair();
-  const envelope_fields base{"com.example.host", 0x18eb1455bb761109, bytes_of("job-7"), "deploy",
-                             true, "line one\nline, two"};
+  const envelope_fields base{"com.example.host",   0x18eb1455bb761109, bytes_of("job-7"), "deploy", true,
+                             "line one\nline, two"};
   const auto wire = encode(kp.priv, base);
   int accepted = 0, decoded = 0;
   for (int i = 0; i < 4000; ++i) {
@@ -323,7 +325,7 @@ TEST_CASE("envelope: mutated wire bytes are never accepted") {
       while (m[pos] == old);
     }
     if (i % 10 == 0) m.resize(rng() % m.size());  // truncation
-    if (m == wire) continue;  // two flips at one position can restore the original byte
+    if (m == wire) continue;                      // two flips at one position can restore the original byte
     envelope_view env;
     if (decode(m, env) != decode_error::ok) continue;
     ++decoded;
@@ -336,8 +338,8 @@ TEST_CASE("envelope: mutated wire bytes are never accepted") {
 TEST_CASE("envelope: split agrees with decode, without decoding the key or the signature") {
   std::mt19937 rng(78);
   const auto kp = generate_key_pair();
-  const envelope_fields base{"com.example.host", 0x18eb1455bb761109, bytes_of("job-7"), "deploy",
-                             true, "line one\nline, two"};
+  const envelope_fields base{"com.example.host",   0x18eb1455bb761109, bytes_of("job-7"), "deploy", true,
+                             "line one\nline, two"};
   const auto wire = encode(kp.priv, base);
   envelope_text t;
   REQUIRE(split(wire, t) == decode_error::ok);

@@ -10,7 +10,6 @@
 
 using namespace remaphore::protocol;
 
-
 TEST_CASE("keys: the Go vector key pair parses and matches") {
   const auto v = remaphore::test::load_go_vectors();
   const auto pub = parse_public_key(v["sender_public_key"].get<std::string>());
@@ -69,10 +68,8 @@ TEST_CASE("keys: parse rejects wrong sizes, bad text and mismatched halves") {
 }
 
 TEST_CASE("keys: sha256 and hex") {
-  CHECK(hex_encode(sha256("")) ==
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(hex_encode(sha256("abc")) ==
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(hex_encode(sha256("")) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(hex_encode(sha256("abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   const std::uint8_t raw[] = {0x00, 0x0f, 0xab, 0xff};
   CHECK(hex_encode(raw, 4) == "000fabff");
   CHECK(hex_encode(raw, 0).empty());

@@ -131,15 +131,15 @@ TEST_CASE("nkeys: bad seeds") {
 }
 
 TEST_CASE("nkeys: other key types decode with their letter") {
-  const std::array<std::pair<char, std::uint8_t>, 5> types{{
-      {'U', 20 << 3}, {'A', 0}, {'O', 14 << 3}, {'N', 13 << 3}, {'C', 2 << 3}}};
+  const std::array<std::pair<char, std::uint8_t>, 5> types{
+      {{'U', 20 << 3}, {'A', 0}, {'O', 14 << 3}, {'N', 13 << 3}, {'C', 2 << 3}}};
   for (const auto& type : types) {
     // Plain names, not a structured binding: clang 14 cannot capture bindings in CAPTURE.
     const char letter = type.first;
     const std::uint8_t prefix = type.second;
     CAPTURE(letter);
-    const std::string s = craft_seed(static_cast<std::uint8_t>(0x90 | (prefix >> 5)),
-                                     static_cast<std::uint8_t>((prefix & 31) << 3));
+    const std::string s =
+        craft_seed(static_cast<std::uint8_t>(0x90 | (prefix >> 5)), static_cast<std::uint8_t>((prefix & 31) << 3));
     CHECK(s[0] == 'S');
     CHECK(s[1] == letter);
     std::error_code ec;
@@ -192,13 +192,11 @@ const std::string example_jwt =
     "RFRLWU5RN1FPQ0ZXU0dCNEZPTVlRUTI1SFFXU0FGN1pRSkVCU1FTVyJ9.c2lnbmF0dXJl-_w";
 
 std::string creds_text(const std::string& eol) {
-  return "-----BEGIN NATS USER JWT-----" + eol + example_jwt + eol +
-         "------END NATS USER JWT------" + eol + eol +
+  return "-----BEGIN NATS USER JWT-----" + eol + example_jwt + eol + "------END NATS USER JWT------" + eol + eol +
          "************************* IMPORTANT *************************" + eol +
          "NKEY Seed printed below can be used to sign and prove identity." + eol +
-         "NKEYs are sensitive and should be treated as secrets." + eol + eol +
-         "-----BEGIN USER NKEY SEED-----" + eol + std::string(vector_seed) + eol +
-         "------END USER NKEY SEED------" + eol + eol +
+         "NKEYs are sensitive and should be treated as secrets." + eol + eol + "-----BEGIN USER NKEY SEED-----" + eol +
+         std::string(vector_seed) + eol + "------END USER NKEY SEED------" + eol + eol +
          "*************************************************************" + eol;
 }
 
@@ -236,15 +234,14 @@ TEST_CASE("nkeys: parse_creds missing blocks") {
   CHECK(ec == errc::bad_creds);
 
   // Only the JWT block.
-  c = parse_creds("-----BEGIN NATS USER JWT-----\n" + example_jwt + "\n------END NATS USER JWT------\n",
-                  ec);
+  c = parse_creds("-----BEGIN NATS USER JWT-----\n" + example_jwt + "\n------END NATS USER JWT------\n", ec);
   CHECK(ec == errc::bad_creds);
   CHECK(c.jwt.empty());
 
   // Seed block not closed.
   c = parse_creds("-----BEGIN NATS USER JWT-----\n" + example_jwt +
-                      "\n------END NATS USER JWT------\n-----BEGIN USER NKEY SEED-----\n" +
-                      std::string(vector_seed) + "\n",
+                      "\n------END NATS USER JWT------\n-----BEGIN USER NKEY SEED-----\n" + std::string(vector_seed) +
+                      "\n",
                   ec);
   CHECK(ec == errc::bad_creds);
 

@@ -30,8 +30,8 @@ struct owned_event {
 
 std::ostream& operator<<(std::ostream& os, const owned_event& e) {
   return os << "{kind=" << static_cast<int>(e.kind) << " subject=" << e.subject << " sid=" << e.sid
-            << " reply=" << e.reply << " headers=" << e.headers.size() << "B payload="
-            << e.payload.size() << "B text=" << e.text << "}";
+            << " reply=" << e.reply << " headers=" << e.headers.size() << "B payload=" << e.payload.size()
+            << "B text=" << e.text << "}";
 }
 
 owned_event own(const event& e) {
@@ -110,9 +110,8 @@ std::size_t parse_need_more(parser& p, std::string_view data) {
   return n;
 }
 
-const std::string info_json =
-    R"({"server_id":"NDJ","version":"2.10.7","proto":1,"headers":true,"max_payload":1048576,)"
-    R"("nonce":"PXoWU7zWAMt75FY","connect_urls":["10.0.0.1:4222","10.0.0.2:4222"]})";
+const std::string info_json = R"({"server_id":"NDJ","version":"2.10.7","proto":1,"headers":true,"max_payload":1048576,)"
+                              R"("nonce":"PXoWU7zWAMt75FY","connect_urls":["10.0.0.1:4222","10.0.0.2:4222"]})";
 
 // Every op, with odd spacing and case, and payloads that contain CRLF.
 std::string sample_stream() {
@@ -229,8 +228,8 @@ TEST_CASE("parser: parses only the first frame and reports its size") {
 TEST_CASE("parser: HMSG with headers, reply and status") {
   parser p;
   const std::string hdr = "NATS/1.0\r\nNats-Msg-Id: abc\r\nX-Thing:  two words \r\n\r\n";
-  const std::string frame = "HMSG a.b 7 _INBOX.r " + std::to_string(hdr.size()) + " " +
-                            std::to_string(hdr.size() + 5) + "\r\n" + hdr + "hello\r\n";
+  const std::string frame = "HMSG a.b 7 _INBOX.r " + std::to_string(hdr.size()) + " " + std::to_string(hdr.size() + 5) +
+                            "\r\n" + hdr + "hello\r\n";
   event ev = parse_one(p, frame);
   CHECK(ev.kind == op::hmsg);
   CHECK(ev.subject == "a.b");
@@ -292,8 +291,7 @@ TEST_CASE("parser: 1 MiB payload, whole and in 64 KiB reads") {
   for (std::size_t i = 0; i < payload.size(); i += 4093) payload[i] = static_cast<char>('a' + i % 26);
   payload[1000] = '\r';
   payload[1001] = '\n';
-  const std::string frame =
-      "MSG big 1 " + std::to_string(payload.size()) + "\r\n" + payload + "\r\nPING\r\n";
+  const std::string frame = "MSG big 1 " + std::to_string(payload.size()) + "\r\n" + payload + "\r\nPING\r\n";
 
   parser p;
   event ev;

@@ -35,14 +35,26 @@ TEST_CASE("pattern: the Go tool's cases") {
 
 TEST_CASE("pattern: segment wildcards (the Go tool's TestSubMatch)") {
   const row rows[] = {
-      {"*", "abcde", true},      {"abcde", "abcde", true},   {"abcde", "abXde", false},
-      {"ab*", "abcde", true},    {"aX*", "abcde", false},    {"*cde", "abcde", true},
-      {"*cde", "abXde", false},  {"ab*de", "abcde", true},   {"ab*de", "aXcde", false},
-      {"ab*de", "abcXe", false}, {"ab*de", "aXcXe", false},  {"ab*cde", "abcde", true},
-      {"ab*cde", "aXcde", false}, {"ab*cde", "abXde", false}, {"ab*cde", "aXXde", false},
-      {"ab*cde", "Abcde", false}, {"ab*cde", "abcdE", false},
+      {"*", "abcde", true},
+      {"abcde", "abcde", true},
+      {"abcde", "abXde", false},
+      {"ab*", "abcde", true},
+      {"aX*", "abcde", false},
+      {"*cde", "abcde", true},
+      {"*cde", "abXde", false},
+      {"ab*de", "abcde", true},
+      {"ab*de", "aXcde", false},
+      {"ab*de", "abcXe", false},
+      {"ab*de", "aXcXe", false},
+      {"ab*cde", "abcde", true},
+      {"ab*cde", "aXcde", false},
+      {"ab*cde", "abXde", false},
+      {"ab*cde", "aXXde", false},
+      {"ab*cde", "Abcde", false},
+      {"ab*cde", "abcdE", false},
       // '*' may match the empty run, and an empty segment.
-      {"abc*de", "abcde", true},  {"*", "", false /* empty node, see below */},
+      {"abc*de", "abcde", true},
+      {"*", "", false /* empty node, see below */},
   };
   for (const auto& r : rows) {
     CAPTURE(r.pattern);

@@ -64,7 +64,7 @@ struct config {
   int subs = 1;
   std::string subject = "remaphore.bench";
   int timeout_s = 60;
-  std::string tls_ca;  // CA file for tls:// and wss:// URLs
+  std::string tls_ca;        // CA file for tls:// and wss:// URLs
   std::string payload_file;  // publish these bytes instead of --size generated ones
 };
 
@@ -250,8 +250,8 @@ int run_pub(const config& c, const std::string& payload) {
   });
   double secs = secs_between(r.start_ns, r.end_ns);
   double rate = static_cast<double>(c.msgs) / secs;
-  std::printf("remaphore mode=pub msgs=%ld size=%d secs=%.4f msgs_per_sec=%.0f mb_per_sec=%.2f", c.msgs, c.size,
-              secs, rate, mb_per_sec(rate, c.size));
+  std::printf("remaphore mode=pub msgs=%ld size=%d secs=%.4f msgs_per_sec=%.0f mb_per_sec=%.2f", c.msgs, c.size, secs,
+              rate, mb_per_sec(rate, c.size));
   print_cpu_and_status("ok");
   return exit_ok;
 }
@@ -307,16 +307,14 @@ int run_sub_modes(const config& c, const std::string& payload, bool with_pub) {
   double secs = (complete && last > first) ? secs_between(first, last) : 0.0;
   double rate = secs > 0 ? static_cast<double>(total) / secs : 0.0;
   std::printf("remaphore mode=%s msgs=%ld size=%d subs=%d received=%ld secs=%.4f msgs_per_sec=%.0f mb_per_sec=%.2f",
-              mode_names[static_cast<int>(c.m)], c.msgs, c.size, c.subs, total, secs, rate,
-              mb_per_sec(rate, c.size));
+              mode_names[static_cast<int>(c.m)], c.msgs, c.size, c.subs, total, secs, rate, mb_per_sec(rate, c.size));
   if (with_pub) {
     double psecs = secs_between(pr.start_ns, pr.end_ns);
     double prate = static_cast<double>(c.msgs) / psecs;
     // e2e: first publish .. last delivery; `nats bench`'s combined figure counts pub+sub msgs.
     double e2e = complete ? secs_between(pr.start_ns, last) : 0.0;
     double both = e2e > 0 ? static_cast<double>(c.msgs + total) / e2e : 0.0;
-    std::printf(" pub_secs=%.4f pub_msgs_per_sec=%.0f e2e_secs=%.4f pubsub_msgs_per_sec=%.0f", psecs, prate, e2e,
-                both);
+    std::printf(" pub_secs=%.4f pub_msgs_per_sec=%.0f e2e_secs=%.4f pubsub_msgs_per_sec=%.0f", psecs, prate, e2e, both);
   }
   if (bad > 0) std::printf(" bad_size=%ld", bad);
   print_cpu_and_status(ok ? "ok" : (complete ? "errors" : "incomplete"));
@@ -351,8 +349,7 @@ struct reqrep_result {
 };
 
 // One request at a time, each timed, until c.msgs or the deadline.
-awaitable<void> timed_requests(const config& c, const std::string& payload, asio::io_context& ioc,
-                               reqrep_result& r) {
+awaitable<void> timed_requests(const config& c, const std::string& payload, asio::io_context& ioc, reqrep_result& r) {
   nats::client nc(ioc.get_executor(), client_options(c, "remaphore-bench-requester"));
   co_await connect_or_fail(nc, c);
   // One untimed request sets up the shared reply subscription.
@@ -462,13 +459,17 @@ long parse_long(const char* opt, const char* v, long lo, long hi) {
 config parse_args(int argc, char** argv) {
   config c;
   bool have_mode = false;
-  static const option longopts[] = {
-      {"url", required_argument, nullptr, 'u'},     {"mode", required_argument, nullptr, 'm'},
-      {"msgs", required_argument, nullptr, 'n'},    {"size", required_argument, nullptr, 's'},
-      {"subs", required_argument, nullptr, 'k'},    {"subject", required_argument, nullptr, 'j'},
-      {"timeout", required_argument, nullptr, 't'}, {"help", no_argument, nullptr, 'h'},
-      {"tls-ca", required_argument, nullptr, 'a'},  {"payload", required_argument, nullptr, 'p'},
-      {nullptr, 0, nullptr, 0}};
+  static const option longopts[] = {{"url", required_argument, nullptr, 'u'},
+                                    {"mode", required_argument, nullptr, 'm'},
+                                    {"msgs", required_argument, nullptr, 'n'},
+                                    {"size", required_argument, nullptr, 's'},
+                                    {"subs", required_argument, nullptr, 'k'},
+                                    {"subject", required_argument, nullptr, 'j'},
+                                    {"timeout", required_argument, nullptr, 't'},
+                                    {"help", no_argument, nullptr, 'h'},
+                                    {"tls-ca", required_argument, nullptr, 'a'},
+                                    {"payload", required_argument, nullptr, 'p'},
+                                    {nullptr, 0, nullptr, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "h", longopts, nullptr)) != -1) {
     switch (ch) {

@@ -208,12 +208,10 @@ bool run_case(const std::string& name, const config& cfg) {
 
 int main(int argc, char** argv) {
   config cfg;
-  static const option long_options[] = {{"dir", required_argument, nullptr, 'd'},
-                                        {"calls", required_argument, nullptr, 'n'},
-                                        {"distinct", required_argument, nullptr, 'k'},
-                                        {"capacity", required_argument, nullptr, 'c'},
-                                        {"procs", required_argument, nullptr, 'p'},
-                                        {nullptr, 0, nullptr, 0}};
+  static const option long_options[] = {
+      {"dir", required_argument, nullptr, 'd'},      {"calls", required_argument, nullptr, 'n'},
+      {"distinct", required_argument, nullptr, 'k'}, {"capacity", required_argument, nullptr, 'c'},
+      {"procs", required_argument, nullptr, 'p'},    {nullptr, 0, nullptr, 0}};
   for (int opt; (opt = ::getopt_long(argc, argv, "", long_options, nullptr)) != -1;) {
     switch (opt) {
       case 'd': cfg.dir = optarg; break;

@@ -21,6 +21,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -30,15 +32,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -93,13 +93,16 @@ std::size_t parse_count(const char* opt, const char* v, std::size_t lo, std::siz
 
 settings parse_args(int argc, char** argv) {
   settings s;
-  static const option longopts[] = {
-      {"url", required_argument, nullptr, 'u'},        {"nodes", required_argument, nullptr, 'n'},
-      {"group-size", required_argument, nullptr, 'g'}, {"dir", required_argument, nullptr, 'd'},
-      {"threads", required_argument, nullptr, 't'},    {"reply", required_argument, nullptr, 'r'},
-      {"latencies", required_argument, nullptr, 'l'},  {"connect-bound", required_argument, nullptr, 'c'},
-      {"reconnect-spread-ms", required_argument, nullptr, 's'},
-      {nullptr, 0, nullptr, 0}};
+  static const option longopts[] = {{"url", required_argument, nullptr, 'u'},
+                                    {"nodes", required_argument, nullptr, 'n'},
+                                    {"group-size", required_argument, nullptr, 'g'},
+                                    {"dir", required_argument, nullptr, 'd'},
+                                    {"threads", required_argument, nullptr, 't'},
+                                    {"reply", required_argument, nullptr, 'r'},
+                                    {"latencies", required_argument, nullptr, 'l'},
+                                    {"connect-bound", required_argument, nullptr, 'c'},
+                                    {"reconnect-spread-ms", required_argument, nullptr, 's'},
+                                    {nullptr, 0, nullptr, 0}};
   for (int ch; (ch = getopt_long(argc, argv, "", longopts, nullptr)) != -1;) {
     switch (ch) {
       case 'u': s.url = optarg; break;
@@ -110,7 +113,9 @@ settings parse_args(int argc, char** argv) {
       case 'r': s.reply = optarg; break;
       case 'l': s.latencies_file = optarg; break;
       case 'c': s.connect_bound = std::chrono::seconds(parse_count("--connect-bound", optarg, 1, 3600)); break;
-      case 's': s.reconnect_spread = std::chrono::milliseconds(parse_count("--reconnect-spread-ms", optarg, 0, 600000)); break;
+      case 's':
+        s.reconnect_spread = std::chrono::milliseconds(parse_count("--reconnect-spread-ms", optarg, 0, 600000));
+        break;
       default: usage_error("unknown option");
     }
   }
@@ -178,8 +183,9 @@ class acceptance_log {
       auto v = e.latencies_ms;
       std::sort(v.begin(), v.end());
       auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<std::size_t>(q * v.size()))]; };
-      std::printf("fleet: message %s accepted by %zu of %zu nodes: p50 %.1f ms, p99 %.1f ms, max %.1f ms, min %.1f ms\n",
-                  uuid.c_str(), v.size(), nodes, at(0.5), at(0.99), v.back(), v.front());
+      std::printf(
+          "fleet: message %s accepted by %zu of %zu nodes: p50 %.1f ms, p99 %.1f ms, max %.1f ms, min %.1f ms\n",
+          uuid.c_str(), v.size(), nodes, at(0.5), at(0.99), v.back(), v.front());
       std::fflush(stdout);
     }
     if (latencies_) latencies_->flush();
@@ -221,9 +227,10 @@ class reconnect_log {
       peak = std::max(peak, i - j + 1);
     }
     auto secs = [&](auto d) { return std::chrono::duration<double>(d).count(); };
-    std::printf("fleet: %zu nodes reconnected, the last %.2f s after the first lost its server, the first after %.2f s; "
-                "peak %zu connections in 100 ms\n",
-                back_.size(), secs(back_.back() - *first_loss_), secs(back_.front() - *first_loss_), peak);
+    std::printf(
+        "fleet: %zu nodes reconnected, the last %.2f s after the first lost its server, the first after %.2f s; "
+        "peak %zu connections in 100 ms\n",
+        back_.size(), secs(back_.back() - *first_loss_), secs(back_.front() - *first_loss_), peak);
     std::fflush(stdout);
     first_loss_.reset();
     back_.clear();
@@ -254,9 +261,7 @@ std::string destination_of(const settings& s, std::size_t i) {
   return "fleet.g" + std::to_string(i / s.group_size) + ".n" + std::to_string(i);
 }
 
-std::string identity_line(const protocol::key_pair& k) {
-  return k.pub.to_base58() + " " + k.priv.to_base58() + " [*]";
-}
+std::string identity_line(const protocol::key_pair& k) { return k.pub.to_base58() + " " + k.priv.to_base58() + " [*]"; }
 
 // Node configs, and controller.conf: a sender and requester with every node as a peer.
 std::vector<node> make_fleet(const settings& s) {
@@ -437,8 +442,9 @@ void print_totals(const std::vector<node>& fleet) {
   for (const auto& n : fleet) t.add(n.totals);
   std::string drops;
   for (std::size_t r = 0; r < t.dropped.size(); ++r)
-    if (t.dropped[r]) drops += std::string(drops.empty() ? "" : ", ") + core::to_string(static_cast<core::drop_reason>(r)) +
-                               ": " + std::to_string(t.dropped[r]);
+    if (t.dropped[r])
+      drops += std::string(drops.empty() ? "" : ", ") + core::to_string(static_cast<core::drop_reason>(r)) + ": " +
+               std::to_string(t.dropped[r]);
   std::printf("fleet: totals: %llu accepted, %llu signature checks, dropped: %s\n",
               static_cast<unsigned long long>(t.accepted), static_cast<unsigned long long>(t.signature_checks),
               drops.empty() ? "none" : drops.c_str());

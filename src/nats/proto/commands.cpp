@@ -69,8 +69,7 @@ void append_unsubscribe(std::string& out, std::uint64_t sid, std::uint64_t max) 
   out += "\r\n";
 }
 
-std::string connect_command(const connect_params& p, const auth& a, const server_info& info,
-                            std::string_view with) {
+std::string connect_command(const connect_params& p, const auth& a, const server_info& info, std::string_view with) {
   std::string out = "CONNECT ";
   out += build_connect(p, a, info);
   out += "\r\n";

@@ -20,8 +20,8 @@ struct server_attempt {
 
 struct diagnostic {
   std::error_code error;
-  std::string server;   // the server concerned; empty when none is (a local file, say)
-  std::string reason;   // the server's own words for -ERR, else ours; never the error twice
+  std::string server;                    // the server concerned; empty when none is (a local file, say)
+  std::string reason;                    // the server's own words for -ERR, else ours; never the error twice
   std::vector<server_attempt> attempts;  // connect: each server tried, with its latest reason
 
   explicit operator bool() const { return static_cast<bool>(error); }

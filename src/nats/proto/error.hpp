@@ -14,8 +14,8 @@ enum class errc {
   bad_arguments,         // MSG/HMSG/INFO/-ERR arguments malformed
   missing_payload_crlf,  // payload not followed by \r\n
   // Auth material.
-  bad_seed,              // nkey seed: base32, length, CRC or prefix wrong
-  bad_creds,             // creds file: missing JWT or seed block
+  bad_seed,   // nkey seed: base32, length, CRC or prefix wrong
+  bad_creds,  // creds file: missing JWT or seed block
   // Connection.
   connect_timeout,
   no_servers,            // no server could be reached

@@ -132,9 +132,15 @@ bool parse_info(std::string_view json, server_info& out) {
 
 std::string build_connect(const connect_params& p, const auth& a, const server_info& info) {
   nlohmann::json j = {
-      {"verbose", false},       {"pedantic", false},     {"tls_required", p.tls_required},
-      {"name", p.name},         {"lang", p.lang},        {"version", p.version},
-      {"protocol", 1},          {"echo", p.echo},        {"headers", info.headers},
+      {"verbose", false},
+      {"pedantic", false},
+      {"tls_required", p.tls_required},
+      {"name", p.name},
+      {"lang", p.lang},
+      {"version", p.version},
+      {"protocol", 1},
+      {"echo", p.echo},
+      {"headers", info.headers},
       {"no_responders", info.headers},
   };
   if (!a.jwt.empty()) j["jwt"] = a.jwt;

@@ -18,11 +18,11 @@ struct server_url {
   transport_kind kind = transport_kind::tcp;
   std::string host;
   std::uint16_t port = 4222;
-  std::string path;      // WebSocket path ("/" when none)
-  std::string user;      // user:password@ in the URL
+  std::string path;  // WebSocket path ("/" when none)
+  std::string user;  // user:password@ in the URL
   std::string password;
-  std::string token;     // token@ in the URL (a user without a password)
-  bool discovered = false;  // learned from INFO connect_urls
+  std::string token;         // token@ in the URL (a user without a password)
+  bool discovered = false;   // learned from INFO connect_urls
   std::string text() const;  // scheme://host:port, without credentials (for logs)
 };
 
@@ -40,7 +40,7 @@ struct server_info {
   bool tls_required = false;
   bool tls_available = false;
   bool auth_required = false;
-  bool lame_duck = false;            // "ldm"
+  bool lame_duck = false;  // "ldm"
   std::vector<std::string> connect_urls;
   std::vector<std::string> ws_connect_urls;
 };
@@ -50,8 +50,8 @@ bool parse_info(std::string_view json, server_info& out);
 
 struct auth {
   std::string user, password, token;
-  std::string jwt;                               // user JWT from a creds file
-  std::string nkey_public;                       // set for plain nkey auth
+  std::string jwt;                                          // user JWT from a creds file
+  std::string nkey_public;                                  // set for plain nkey auth
   std::function<std::string(std::string_view)> sign_nonce;  // set when jwt or nkey
 };
 

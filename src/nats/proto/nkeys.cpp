@@ -102,8 +102,8 @@ bool is_dash_line(std::string_view line) {
 bool is_block_content(std::string_view line) {
   if (line.empty()) return false;
   for (char c : line) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.' || c == '=';
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || c == '.' || c == '=';
     if (!ok) return false;
   }
   return true;
@@ -133,8 +133,7 @@ std::uint16_t crc16(const std::uint8_t* data, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     crc = static_cast<std::uint16_t>(crc ^ (static_cast<std::uint16_t>(data[i]) << 8));
     for (int b = 0; b < 8; ++b) {
-      crc = (crc & 0x8000) ? static_cast<std::uint16_t>((crc << 1) ^ 0x1021)
-                           : static_cast<std::uint16_t>(crc << 1);
+      crc = (crc & 0x8000) ? static_cast<std::uint16_t>((crc << 1) ^ 0x1021) : static_cast<std::uint16_t>(crc << 1);
     }
   }
   return crc;
@@ -183,8 +182,8 @@ std::array<std::uint8_t, 64> nkey::sign(std::string_view data) const {
   std::array<std::uint8_t, crypto_sign_SECRETKEYBYTES> sk{};
   crypto_sign_seed_keypair(pk.data(), sk.data(), seed.data());
   std::array<std::uint8_t, 64> sig{};
-  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(data.data()),
-                       data.size(), sk.data());
+  crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                       sk.data());
   sodium_memzero(sk.data(), sk.size());
   return sig;
 }

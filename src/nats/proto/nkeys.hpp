@@ -10,11 +10,11 @@
 namespace remaphore::nats {
 
 struct nkey {
-  char type = 0;                          // 'U' user, 'A' account, 'O' operator, ...
-  std::array<std::uint8_t, 32> seed{};    // ed25519 seed
-  std::array<std::uint8_t, 32> pub{};     // ed25519 public key derived from the seed
-  std::string public_key() const;         // e.g. "UDXB2V..." (56 chars)
-  std::string seed_string() const;        // e.g. "SUAOY5..." (58 chars)
+  char type = 0;                        // 'U' user, 'A' account, 'O' operator, ...
+  std::array<std::uint8_t, 32> seed{};  // ed25519 seed
+  std::array<std::uint8_t, 32> pub{};   // ed25519 public key derived from the seed
+  std::string public_key() const;       // e.g. "UDXB2V..." (56 chars)
+  std::string seed_string() const;      // e.g. "SUAOY5..." (58 chars)
   // base64url without padding of the ed25519 signature over the bytes of `nonce`.
   std::string sign_nonce(std::string_view nonce) const;
   // Raw ed25519 signature (for minting JWTs in tests and tools).

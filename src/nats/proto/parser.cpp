@@ -172,9 +172,7 @@ bool parse_line_op(op kind, std::string_view args, event& out, std::error_code& 
       if (args.size() >= 2 && args.front() == '\'' && args.back() == '\'') args = args.substr(1, args.size() - 2);
       out.text = args;
       break;
-    default:
-      ec = errc::unknown_operation;
-      break;
+    default: ec = errc::unknown_operation; break;
   }
   return !ec;
 }
@@ -182,8 +180,8 @@ bool parse_line_op(op kind, std::string_view args, event& out, std::error_code& 
 // MSG <subject> <sid> [reply-to] <#bytes>
 // HMSG <subject> <sid> [reply-to] <#header bytes> <#total bytes>
 // The sizes are checked against max_payload before the caller waits for the payload.
-bool parse_message_line(op kind, std::string_view args, std::size_t max_payload, event& out,
-                        std::size_t& header_size, std::size_t& total, std::error_code& ec) {
+bool parse_message_line(op kind, std::string_view args, std::size_t max_payload, event& out, std::size_t& header_size,
+                        std::size_t& total, std::error_code& ec) {
   std::array<std::string_view, max_args> tok;
   const std::size_t n = split_args(args, tok);
   const std::size_t sizes = kind == op::hmsg ? 2 : 1;
@@ -283,8 +281,7 @@ std::string_view header_view::get(std::string_view name) const {
   pos += crlf.size();
   while (pos < block.size()) {
     const std::size_t eol = block.find(crlf, pos);
-    const std::string_view line =
-        eol == std::string_view::npos ? block.substr(pos) : block.substr(pos, eol - pos);
+    const std::string_view line = eol == std::string_view::npos ? block.substr(pos) : block.substr(pos, eol - pos);
     if (line.empty()) break;  // the blank line that ends the block
     const std::size_t colon = line.find(':');
     if (colon != std::string_view::npos && iequals(trim(line.substr(0, colon)), name)) {

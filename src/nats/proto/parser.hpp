@@ -17,9 +17,9 @@
 namespace remaphore::nats {
 
 struct parser_limits {
-  std::size_t max_control_line = 4096;        // bytes before \r\n of an op line
-  std::size_t max_payload = 1024 * 1024;      // MSG payload / HMSG total; INFO may change it
-  std::size_t max_info_line = 64 * 1024;      // INFO lines can carry long connect_urls
+  std::size_t max_control_line = 4096;    // bytes before \r\n of an op line
+  std::size_t max_payload = 1024 * 1024;  // MSG payload / HMSG total; INFO may change it
+  std::size_t max_info_line = 64 * 1024;  // INFO lines can carry long connect_urls
 };
 
 enum class op { none, info, msg, hmsg, ping, pong, ok, err };
@@ -52,9 +52,9 @@ class parser {
 
 // Parsed header block of an HMSG: status line and lookup.
 struct header_view {
-  int status = 0;                 // 0 when the status line has no code
-  std::string_view description;   // text after the status code
-  std::string_view block;         // the whole block
+  int status = 0;                // 0 when the status line has no code
+  std::string_view description;  // text after the status code
+  std::string_view block;        // the whole block
   // First value of a header (case-insensitive name), empty view when absent.
   std::string_view get(std::string_view name) const;
 };

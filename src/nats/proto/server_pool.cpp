@@ -36,9 +36,8 @@ std::vector<std::string> server_pool::add_discovered(const std::vector<std::stri
     auto url = parse_server_url(text, ec);
     if (ec) continue;
     url.kind = kind;  // announced as host:port; reached the way we reach its peer
-    bool known = std::any_of(servers_.begin(), servers_.end(), [&](const entry& e) {
-      return e.url.host == url.host && e.url.port == url.port;
-    });
+    bool known = std::any_of(servers_.begin(), servers_.end(),
+                             [&](const entry& e) { return e.url.host == url.host && e.url.port == url.port; });
     if (known) continue;
     url.discovered = true;
     added.push_back(url.text());

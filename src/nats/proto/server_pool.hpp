@@ -22,12 +22,12 @@
 namespace remaphore::nats {
 
 struct pool_settings {
-  bool randomize = true;           // shuffle the order of each round
-  bool ignore_discovered = false;  // do not add INFO connect_urls
-  std::chrono::milliseconds reconnect_wait{100};      // first backoff step
+  bool randomize = true;                               // shuffle the order of each round
+  bool ignore_discovered = false;                      // do not add INFO connect_urls
+  std::chrono::milliseconds reconnect_wait{100};       // first backoff step
   std::chrono::milliseconds reconnect_wait_max{5000};  // backoff cap
-  std::chrono::milliseconds reconnect_jitter{100};    // uniform extra per round
-  std::chrono::milliseconds reconnect_spread{0};      // uniform delay before the first reconnect
+  std::chrono::milliseconds reconnect_jitter{100};     // uniform extra per round
+  std::chrono::milliseconds reconnect_spread{0};       // uniform delay before the first reconnect
 };
 
 // Uniformly distributed 64-bit values.
@@ -93,13 +93,13 @@ class connect_plan {
   struct settings {
     mode how = mode::once;
     clock::time_point deadline = clock::time_point::max();
-    std::optional<std::size_t> lost;             // tried last in each round
-    std::chrono::milliseconds first_delay{0};    // wait before the first attempt
+    std::optional<std::size_t> lost;           // tried last in each round
+    std::chrono::milliseconds first_delay{0};  // wait before the first attempt
   };
   struct step {
     enum kind_t { try_server, wait, give_up } kind;
-    std::size_t server = 0;        // try_server
-    clock::time_point until{};     // wait
+    std::size_t server = 0;     // try_server
+    clock::time_point until{};  // wait
   };
 
   connect_plan(server_pool& pool, settings s) : pool_(pool), settings_(s) {}
