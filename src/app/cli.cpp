@@ -18,6 +18,7 @@
 namespace remaphore::app {
 namespace {
 
+using detail::fail;
 using detail::option_spec;
 
 // getopt's value for an option without a short name: past every char.
@@ -52,11 +53,6 @@ const getopt_lists& lists() {
 const option_spec* spec_of(int getopt_value) {
   if (getopt_value >= long_only_base) return &detail::option_table()[getopt_value - long_only_base];
   return detail::find_short(static_cast<char>(getopt_value));
-}
-
-bool fail(cli_error& err, std::string message) {
-  err.message = std::move(message);
-  return false;
 }
 
 // "-s", "--send", "--timeout=5s" or "--": one of our options, never a value.

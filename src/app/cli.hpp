@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "log/log.hpp"
+#include "protocol/keys.hpp"
 
 namespace remaphore::app {
 
@@ -18,10 +19,10 @@ enum class mode { receive, send, request, print_config, check_config, keygen, he
 struct cli_options {
   mode what = mode::receive;
   std::string config_path = "/etc/remaphore/remaphore.conf";
-  std::optional<std::string> dest;    // -D
-  bool no_dest_filter = false;        // -d
-  bool once = false;                  // -o
-  std::optional<std::string> pubkey;  // -p, checked to be a base58 public key
+  std::optional<std::string> dest;             // -D
+  bool no_dest_filter = false;                 // -d
+  bool once = false;                           // -o
+  std::optional<protocol::public_key> pubkey;  // -p
   // -t DUR: a deadline from the start of the process. Three cases:
   //   no -t   timeout empty, no_timeout false: the mode's own default applies
   //           (receive: none; request: 10s; send: its flush bound);

@@ -14,11 +14,6 @@ namespace remaphore::app {
 namespace detail {
 namespace {
 
-bool fail(cli_error& err, std::string message) {
-  err.message = std::move(message);
-  return false;
-}
-
 // Options that each work in the mode but not together (by long name).
 struct conflict {
   std::string_view a, b, why;

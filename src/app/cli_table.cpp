@@ -15,11 +15,6 @@ namespace {
 
 using std::chrono::nanoseconds;
 
-bool fail(cli_error& err, std::string message) {
-  err.message = std::move(message);
-  return false;
-}
-
 // A duration for `name`, or nullopt with `err` filled. `zero_means`: what 0 stands
 // for when it is a value of its own (-t 0: no timeout); empty when 0 is a mistake.
 std::optional<nanoseconds> duration_of(const std::string& name, std::string_view v, std::string_view zero_means,
@@ -55,9 +50,8 @@ bool set_dest(const std::string& n, std::string_view v, cli_options& o, cli_erro
 }
 
 bool set_pubkey(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
-  if (!protocol::parse_public_key(v)) return fail(err, n + ": '" + std::string(v) + "' is not a base58 public key");
-  o.pubkey = v;
-  return true;
+  o.pubkey = protocol::parse_public_key(v);
+  return o.pubkey || fail(err, n + ": '" + std::string(v) + "' is not a base58 public key");
 }
 
 // -t 0 is "no timeout" in the Go tool; kept apart from "no -t" (see cli_options).

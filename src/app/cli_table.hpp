@@ -29,6 +29,12 @@ inline constexpr unsigned in_any = 0xffu;
 
 unsigned mode_bit(mode m);
 
+// Sets the error's message and returns false, for `return ok || fail(err, why)`.
+inline bool fail(cli_error& err, std::string message) {
+  err.message = std::move(message);
+  return false;
+}
+
 enum class option_group { modes, options };
 
 struct option_spec {

@@ -9,9 +9,7 @@ namespace {
 // The identity that signs (config::signing_identity), or nullptr after logging why none.
 const protocol::identity* choose_identity(const cli_options& cli, const protocol::config& cfg,
                                           const std::string& verb) {
-  std::optional<protocol::public_key> key;
-  if (cli.pubkey) key = protocol::parse_public_key(*cli.pubkey);  // checked by parse_cli
-  auto s = cfg.signing_identity(verb, key);
+  auto s = cfg.signing_identity(verb, cli.pubkey);
   if (!s.id) log::error(cli.pubkey ? "-p: " + s.why_none : s.why_none + " (in " + cli.config_path + ")");
   return s.id;
 }
@@ -28,24 +26,31 @@ std::string join(const std::vector<std::string>& words, const std::string& fallb
 
 }  // namespace
 
-std::optional<std::string> build_message(const cli_options& cli, const protocol::config& cfg, bool request,
-                                         const std::optional<std::string>& destination) {
-  std::string verb = cli.verbs.empty() ? "ping" : cli.verbs.front();
-  std::string dest = destination.value_or(cli.dest.value_or("**"));
-  if (verb.find(',') != std::string::npos || dest.find(',') != std::string::npos) {
+std::optional<message_plan> plan_message(const cli_options& cli, const protocol::config& cfg, bool request) {
+  message_plan p;
+  p.verb_ = cli.verbs.empty() ? "ping" : cli.verbs.front();
+  p.destination_ = cli.dest.value_or("**");
+  if (!protocol::fits_in_field(p.verb_) || !protocol::fits_in_field(p.destination_)) {
     log::error("the verb and the destination cannot contain ','");
     return std::nullopt;
   }
-  auto* id = choose_identity(cli, cfg, verb);
-  if (!id) return std::nullopt;
+  p.id_ = choose_identity(cli, cfg, p.verb_);
+  if (!p.id_) return std::nullopt;
+  p.payload_ = join(cli.rest, "ping");
+  p.uuid_ = cli.uuid;
+  p.request_ = request;
+  return p;
+}
+
+std::string message_plan::sign(const std::optional<std::string>& destination) const {
   protocol::envelope_fields f;
-  f.destination = dest;
+  f.destination = destination.value_or(destination_);
   f.send_time_ns = protocol::now_unix_ns();
-  f.uuid = protocol::uuid_from(cli.uuid.value_or(""));
-  f.verb = verb;
-  f.request = request;
-  f.payload = join(cli.rest, "ping");
-  return protocol::encode(id->priv, f);
+  f.uuid = protocol::uuid_from(uuid_.value_or(""));
+  f.verb = verb_;
+  f.request = request_;
+  f.payload = payload_;
+  return protocol::encode(id_->priv, f);
 }
 
 }  // namespace remaphore::app

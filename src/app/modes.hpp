@@ -6,19 +6,10 @@
 #include <optional>
 
 #include "app/cli.hpp"
-#include "core/outcome.hpp"
+#include "app/exit_codes.hpp"
 #include "protocol/config.hpp"
 
 namespace remaphore::app {
-
-enum exit_code : int {
-  exit_ok = 0,
-  exit_timeout = 1,
-  exit_usage = 2,
-  exit_runtime = 3,
-};
-
-int exit_code_of(core::outcome o);
 
 // -t: a deadline from the start of the process, covering connect and subscribe.
 using deadline = std::optional<std::chrono::steady_clock::time_point>;

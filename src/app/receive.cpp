@@ -1,16 +1,24 @@
 // remaphore [command...]: wait for messages; run the command for each, answer requests.
 #include <unistd.h>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
 #include "app/connect.hpp"
-#include "app/host_record.hpp"
 #include "app/modes.hpp"
+#include "app/replay_record.hpp"
 #include "app/sd_notify.hpp"
-#include "core/receiver.hpp"
+#include "core/output_echo.hpp"
+#include "core/receive/receiver.hpp"
+#include "core/replay/replay_cache.hpp"
+#include "core/respond/responder.hpp"
 #include "log/log.hpp"
+#include "protocol/skew.hpp"
 
 namespace remaphore::app {
 
 namespace {
+
+constexpr std::size_t replay_cache_capacity = 100000;
 
 // The pipeline's filters from -D, -d, -u, -v and -p; nullopt after logging a usage error.
 std::optional<core::filters> filters_of(const cli_options& cli, const protocol::config& cfg) {
@@ -19,18 +27,50 @@ std::optional<core::filters> filters_of(const cli_options& cli, const protocol::
   f.no_destination = cli.no_dest_filter;
   if (cli.uuid) f.uuid = protocol::uuid_from(*cli.uuid);
   f.verbs = cli.verbs;
-  if (cli.pubkey) {
-    f.sender = protocol::parse_public_key(*cli.pubkey);
-    if (!f.sender) {
-      log::error("-p: '" + *cli.pubkey + "' is not a base58 public key");
-      return std::nullopt;
-    }
-  }
+  f.sender = cli.pubkey;
   if (!f.exact_destination && !f.no_destination && cfg.destination.empty()) {
     log::error(cli.config_path + " has no 'destination:': set one, or use -D DEST or -d");
     return std::nullopt;
   }
   return f;
+}
+
+core::receiver_options receiver_options_of(const cli_options& cli, const protocol::config& cfg, core::filters f,
+                                           deadline until) {
+  core::receiver_options o;
+  o.filter = std::move(f);
+  o.count = cli.count;
+  o.once = cli.count == 0 && (cli.once || cli.uuid.has_value());
+  o.queue_limit = cfg.command_queue;
+  o.subject = cli.subject;
+  o.since = cli.since;
+  o.deadline = until;
+  return o;
+}
+
+core::responder_options responder_options_of(const cli_options& cli, const protocol::config& cfg) {
+  core::responder_options ro;
+  ro.command = cli.rest;
+  ro.destmatch_env = !cli.no_dest_filter;
+  ro.subject_root = cfg.subject;
+  ro.replier = cfg.effective_default_identity();
+  ro.remember_for = protocol::replay_window(cfg.allow_skew);
+  return ro;
+}
+
+// The receiver, and beside it the commands' output copied to our stdout; what is
+// left of that output is written out at the end.
+boost::asio::awaitable<int> receive_on(nats::client& c, const protocol::config& cfg, core::receiver_options o,
+                                       core::responder_options ro) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  core::output_echo echo(c.executor(), STDOUT_FILENO);
+  ro.echo = &echo;
+  core::responder responder(c, ro);
+  core::replay_cache seen(core::receiver_replay_window(cfg, o.since), replay_cache_capacity);
+  core::receiver rx(c, cfg, std::move(o), responder, seen);
+  auto ended = co_await (rx.run() || echo.run());
+  echo.flush();
+  co_return ended.index() == 0 ? exit_code_of(std::get<0>(ended)) : exit_runtime;
 }
 
 }  // namespace
@@ -40,45 +80,17 @@ boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::
   const auto systemd = systemd_notifier::from_environment();
   auto f = filters_of(cli, cfg);
   if (!f) co_return exit_usage;
-  core::receiver_options o;
-  o.filter = *f;
-  o.rules.count = cli.count;
-  o.rules.once = cli.count == 0 && (cli.once || cli.uuid.has_value());
-  o.rules.has_command = !cli.rest.empty();
-  o.rules.queue_limit = cfg.command_queue;
-  o.subject = cli.subject;
-  o.since = cli.since;
-  o.deadline = until;
+  auto o = receiver_options_of(cli, cfg, std::move(*f), until);
   // A Type=notify unit is started once the subscription is in place.
   o.on_ready = [&systemd] { systemd.notify("READY=1"); };
-  core::responder_options ro;
-  ro.command = cli.rest;
-  ro.destmatch_env = !cli.no_dest_filter;
-  ro.subject_root = cfg.subject;
-  ro.replier = cfg.effective_default_identity();
-  ro.remember_for = core::replay_window(cfg.allow_skew);
-  auto record = open_host_record(cfg);
+  auto record = open_replay_record_of(cfg);
   if (record) o.host_record = &*record;
   connect_plan plan;
   plan.until = until;
   plan.long_lived = true;
   co_return co_await run_connected(cli, cfg, plan, [&](nats::client& c) -> boost::asio::awaitable<int> {
-    core::output_echo echo(c.executor(), STDOUT_FILENO);
-    ro.echo = &echo;
-    o.echo = &echo;
-    core::responder r(c, ro);
-    core::receiver rx(c, cfg, o, r);
-    co_return exit_code_of(co_await rx.run());
+    co_return co_await receive_on(c, cfg, o, responder_options_of(cli, cfg));
   });
-}
-
-int exit_code_of(core::outcome o) {
-  switch (o) {
-    case core::outcome::done: return exit_ok;
-    case core::outcome::timed_out: return exit_timeout;
-    case core::outcome::failed: return exit_runtime;
-  }
-  return exit_runtime;
 }
 
 }  // namespace remaphore::app

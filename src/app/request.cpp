@@ -5,9 +5,10 @@
 #include "app/connect.hpp"
 #include "app/message.hpp"
 #include "app/modes.hpp"
-#include "core/progress_line.hpp"
-#include "core/requester.hpp"
+#include "core/request/progress_line.hpp"
+#include "core/request/requester.hpp"
 #include "log/log.hpp"
+#include "protocol/envelope.hpp"
 
 namespace remaphore::app {
 using namespace std::chrono_literals;
@@ -30,7 +31,7 @@ void write_stdout(std::string_view text) {
 // be encoded (the Go tool could not read it either).
 bool destinations_encodable(const std::vector<const protocol::peer*>& peers, const std::string& config_path) {
   for (const auto* p : peers) {
-    if (p->destination.find(',') == std::string::npos) continue;
+    if (protocol::fits_in_field(p->destination)) continue;
     log::error("--batch: the destination of peer " + p->pub.to_base58() + " in " + config_path + " ('" +
                p->destination + "') contains ',', which a message cannot carry");
     return false;
@@ -67,13 +68,13 @@ boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::
     log::error("no peer in " + cli.config_path + " has a destination matching '" + pattern + "'");
     co_return exit_usage;
   }
-  // Signing once before connecting shows a usage error (no identity for the verb, a
-  // ',' in -D) as exit 2 before anything goes out.
-  if (!build_message(cli, cfg, true)) co_return exit_usage;
+  // A usage error (no identity for the verb, a ',' in -D) is exit 2 before anything goes out.
+  const auto message = plan_message(cli, cfg, true);
+  if (!message) co_return exit_usage;
   if (cli.batch > 0 && !destinations_encodable(suspected, cli.config_path)) co_return exit_usage;
   auto plan =
       cli.batch > 0 ? core::batch_plan::rolling(suspected, cli.batch) : core::batch_plan::single(pattern, suspected);
-  auto sign = [&](const std::string& destination) { return build_message(cli, cfg, true, destination); };
+  auto sign = [&](const std::string& destination) { return message->sign(destination); };
   auto options = request_options_of(cli, until);
   connect_plan connecting;
   connecting.until = options.deadline;

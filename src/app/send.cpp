@@ -6,7 +6,7 @@
 #include "app/connect.hpp"
 #include "app/message.hpp"
 #include "app/modes.hpp"
-#include "core/retained.hpp"
+#include "core/receive/retained.hpp"
 #include "log/log.hpp"
 #include "protocol/subjects.hpp"
 
@@ -14,23 +14,24 @@ namespace remaphore::app {
 using namespace std::chrono_literals;
 
 boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg, deadline until) {
-  auto wire = build_message(cli, cfg, false);
-  if (!wire) co_return exit_usage;
+  const auto message = plan_message(cli, cfg, false);
+  if (!message) co_return exit_usage;
+  const auto wire = message->sign();
   const auto subject = protocol::subjects::live(cfg.subject, cli.subject);
   connect_plan plan;
   plan.until = until;
   bool queued = false;
-  if (!cli.retain) plan.before_connect = [&](nats::client& c) { queued = !c.publish(subject, *wire); };
+  if (!cli.retain) plan.before_connect = [&](nats::client& c) { queued = !c.publish(subject, wire); };
   co_return co_await run_connected(cli, cfg, plan, [&](nats::client& c) -> boost::asio::awaitable<int> {
     if (cli.retain) {
       // Stored first: if JetStream cannot keep it, nothing was sent and we say so.
-      auto r = co_await core::retain_signal(c, cfg, cli.subject, *wire);
+      auto r = co_await core::retain_signal(c, cfg, cli.subject, wire);
       if (r.ec) {
         log::error("cannot retain the signal: " + r.why);
         co_return exit_runtime;
       }
     }
-    auto ec = queued ? std::error_code() : c.publish(subject, *wire);
+    auto ec = queued ? std::error_code() : c.publish(subject, wire);
     if (ec) {
       log::error("cannot publish: " + ec.message());
       co_return exit_runtime;

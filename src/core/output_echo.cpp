@@ -3,10 +3,9 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+
+#include "core/wait.hpp"
 
 namespace remaphore::core {
 namespace asio = boost::asio;
@@ -16,14 +15,6 @@ namespace {
 
 // A pipe that poll() calls writable takes PIPE_BUF bytes without blocking.
 constexpr std::size_t piece = PIPE_BUF;
-
-asio::awaitable<bool> wait_on(asio::steady_timer& t, asio::steady_timer::time_point until) {
-  t.expires_at(until);
-  boost::system::error_code ec;
-  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  auto cs = co_await asio::this_coro::cancellation_state;
-  co_return cs.cancelled() == asio::cancellation_type::none;
-}
 
 }  // namespace
 
@@ -42,8 +33,8 @@ void output_echo::append(std::string_view bytes) {
 
 asio::awaitable<void> output_echo::room() {
   while (queued() > bound_) {
-    bool go_on = co_await wait_on(room_wake_, asio::steady_timer::time_point::max());
-    if (!go_on) co_return;
+    const auto w = co_await park(room_wake_);
+    if (w == woken::to_stop) co_return;
   }
 }
 
@@ -66,8 +57,8 @@ asio::awaitable<void> output_echo::run() {
   for (;;) {
     // Nothing queued: park until append(); stdout full: look again shortly.
     auto until = queued() == 0 ? asio::steady_timer::time_point::max() : std::chrono::steady_clock::now() + 10ms;
-    bool go_on = co_await wait_on(queued() == 0 ? data_wake_ : retry_, until);
-    if (!go_on) co_return;
+    const auto woke = co_await park(queued() == 0 ? data_wake_ : retry_, until);
+    if (woke == woken::to_stop) co_return;
     while (queued() > 0 && write_some()) {
     }
   }

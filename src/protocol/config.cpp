@@ -103,6 +103,10 @@ class parser {
     std::variant<std::string config::*, bool config::*, std::chrono::nanoseconds config::*, special> target;
   };
 
+  // Configs written before the host-wide replay record got its name still say
+  // `replay_cache:`; it means the same key (so giving both is a repeated key).
+  static std::string canonical_key(std::string key) { return key == "replay_cache" ? "replay_record" : key; }
+
   static const key_rule* find_rule(std::string_view key) {
     static const key_rule rules[] = {
         {"server", &parser::set_server},
@@ -124,7 +128,7 @@ class parser {
         {"accept_unbound_replies", &config::accept_unbound_replies},
         {"connect_retry", &config::connect_retry},
         {"command_queue", &parser::set_command_queue},
-        {"replay_cache", &parser::set_replay_cache},
+        {"replay_record", &parser::set_replay_record},
         {"reconnect_jitter", &config::reconnect_jitter},
     };
     for (const auto& r : rules)
@@ -188,7 +192,7 @@ class parser {
     const auto name = trim(line.substr(0, colon));
     if (!is_key_name(name)) return false;
     const bool spaced = colon + 1 == line.size() || is_space(line[colon + 1]);
-    if (!find_rule(to_lower(name)) && !spaced) return false;
+    if (!find_rule(canonical_key(to_lower(name))) && !spaced) return false;
     fail("'" + std::string(name) + ":' is a setting: settings go before the first section (line " +
          std::to_string(first_section_line_) + ")");
     return true;
@@ -197,7 +201,7 @@ class parser {
   bool parse_key_value(std::string_view line) {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return fail("expected 'key: value'");
-    const auto key = to_lower(trim(line.substr(0, colon)));
+    const auto key = canonical_key(to_lower(trim(line.substr(0, colon))));
     const auto value = trim(line.substr(colon + 1));
     if (key.empty()) return fail("expected 'key: value'");
     if (value.empty()) return fail("missing value for '" + key + "'");
@@ -285,11 +289,11 @@ class parser {
 
   // A relative path would depend on the directory each process starts in, so
   // processes of one host could each keep a record of their own without a word.
-  bool set_replay_cache(const std::string& key, std::string_view value) {
+  bool set_replay_record(const std::string& key, std::string_view value) {
     if (to_lower(value) == "off") {
-      out_.replay_cache = "off";
+      out_.replay_record = "off";
     } else if (value.front() == '/') {
-      out_.replay_cache = value;
+      out_.replay_record = value;
     } else {
       return fail(key + " must be an absolute path or off, not '" + std::string(value) + "'");
     }
@@ -316,8 +320,7 @@ class parser {
   }
 
   // The first line that listed `pub` in a section, or 0; remembers this line if none.
-  static std::size_t first_listed(std::map<std::array<std::uint8_t, 32>, std::size_t>& seen, const public_key& pub,
-                                  std::size_t line) {
+  static std::size_t first_listed(std::map<key_bytes, std::size_t>& seen, const public_key& pub, std::size_t line) {
     const auto [it, inserted] = seen.emplace(pub.bytes, line);
     return inserted ? 0 : it->second;
   }
@@ -369,7 +372,7 @@ class parser {
   std::size_t line_no_ = 0;
   std::size_t first_section_line_ = 0;
   section section_ = section::general;
-  std::map<std::array<std::uint8_t, 32>, std::size_t> identity_lines_, peer_lines_;
+  std::map<key_bytes, std::size_t> identity_lines_, peer_lines_;
 };
 
 }  // namespace

@@ -68,9 +68,10 @@ struct config {
   bool connect_retry = false;
   // A receiver's commands waiting to run; one more is dropped with a warning.
   std::size_t command_queue = 10000;
-  // The host-wide replay record: empty = the built-in default path, "off" = none
-  // (in-process replay cache only), else an absolute path.
-  std::string replay_cache;
+  // The host-wide replay record (key "replay_record", formerly "replay_cache"): empty =
+  // the built-in default path, "off" = none (in-process replay cache only), else an
+  // absolute path.
+  std::string replay_record;
   // Random extra wait added to each reconnect delay; 0 = the tool's default.
   std::chrono::nanoseconds reconnect_jitter{0};
 

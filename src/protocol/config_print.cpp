@@ -42,7 +42,7 @@ void print_optional_keys(const config& c, std::string& out) {
   if (c.retain_max_age != defaults.retain_max_age) line("retain_max_age", format_duration(c.retain_max_age));
   if (c.connect_retry) line("connect_retry", "yes");
   if (c.command_queue != defaults.command_queue) line("command_queue", std::to_string(c.command_queue));
-  if (!c.replay_cache.empty()) line("replay_cache", c.replay_cache);
+  if (!c.replay_record.empty()) line("replay_record", c.replay_record);
   if (c.reconnect_jitter != defaults.reconnect_jitter) line("reconnect_jitter", format_duration(c.reconnect_jitter));
 }
 
@@ -116,7 +116,7 @@ std::string example_config() {
   out += "# Commands a receiver keeps waiting to run; more are dropped with a warning.\n";
   out += "# command_queue: 10000\n";
   out += "# Host-wide record of accepted messages (an absolute path), or off; unset = built in.\n";
-  out += "# replay_cache: off\n";
+  out += "# replay_record: off\n";
   out += "\n";
   out += "# Key pairs of this node: <public key> <private key> [verbs it may send]; [*] = all.\n";
   out += "# Keep this file from other users (owner and a remaphore group only): it holds the private key.\n";

@@ -187,8 +187,8 @@ bool verify_signature(const envelope_view& env) { return verify(env.sender, env.
 
 std::string encode(const private_key& key, const envelope_fields& fields) {
   // These would move the field boundaries or produce text decode() rejects.
-  if (fields.verb.empty() || fields.verb.find(',') != std::string::npos ||
-      fields.destination.find(',') != std::string::npos || fields.uuid.size() > uuid_size)
+  if (fields.verb.empty() || !fits_in_field(fields.verb) || !fits_in_field(fields.destination) ||
+      fields.uuid.size() > uuid_size)
     return {};
 
   std::string signed_part;
@@ -228,7 +228,7 @@ std::vector<std::uint8_t> uuid_from(std::string_view given) {
   return out;
 }
 
-std::array<std::uint8_t, 32> message_hash(std::string_view wire) { return sha256(wire); }
+digest message_hash(std::string_view wire) { return sha256(wire); }
 
 std::int64_t now_unix_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())

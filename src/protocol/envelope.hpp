@@ -79,6 +79,10 @@ struct envelope_fields {
   std::string payload;
 };
 
+// Whether a destination or a verb can go into an envelope: a ',' would move the
+// field boundaries (the Go tool could not read it either).
+inline bool fits_in_field(std::string_view text) { return text.find(',') == std::string_view::npos; }
+
 // Returns the wire bytes. Fails (returns empty) only if destination or verb holds ',',
 // verb is empty or uuid is longer than uuid_size: decode() would reject the result.
 std::string encode(const private_key& key, const envelope_fields& fields);
@@ -88,7 +92,7 @@ std::string encode(const private_key& key, const envelope_fields& fields);
 std::vector<std::uint8_t> uuid_from(std::string_view given);
 
 // SHA-256 of the whole wire bytes.
-std::array<std::uint8_t, 32> message_hash(std::string_view wire);
+digest message_hash(std::string_view wire);
 
 std::int64_t now_unix_ns();
 

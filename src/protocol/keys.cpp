@@ -72,7 +72,7 @@ std::optional<private_key> parse_private_key(std::string_view b58) {
   // libsodium signs with the stored public half without recomputing it, so a key whose
   // halves disagree would produce signatures that nobody can verify.
   crypto_init();
-  std::array<std::uint8_t, 32> derived_pub{};
+  key_bytes derived_pub{};
   std::array<std::uint8_t, 64> derived_sk{};
   crypto_sign_seed_keypair(derived_pub.data(), derived_sk.data(), key.bytes.data());
   sodium_memzero(derived_sk.data(), derived_sk.size());
@@ -98,9 +98,9 @@ void random_bytes(std::uint8_t* out, std::size_t n) {
   randombytes_buf(out, n);
 }
 
-std::array<std::uint8_t, 32> sha256(std::string_view data) {
+digest sha256(std::string_view data) {
   crypto_init();
-  std::array<std::uint8_t, 32> out{};
+  digest out{};
   crypto_hash_sha256(out.data(), bytes_of(data), data.size());
   return out;
 }

@@ -9,8 +9,13 @@
 
 namespace remaphore::protocol {
 
+// The raw bytes of an ed25519 public key.
+using key_bytes = std::array<std::uint8_t, 32>;
+// A SHA-256 digest: a message's hash, which names it for replay checks and replies.
+using digest = std::array<std::uint8_t, 32>;
+
 struct public_key {
-  std::array<std::uint8_t, 32> bytes{};
+  key_bytes bytes{};
   friend bool operator==(const public_key&, const public_key&) = default;
   std::string to_base58() const;
 };
@@ -45,7 +50,7 @@ bool verify(const public_key& key, const signature& sig, std::string_view messag
 // Fills the buffer with random bytes (libsodium randombytes_buf).
 void random_bytes(std::uint8_t* out, std::size_t n);
 
-std::array<std::uint8_t, 32> sha256(std::string_view data);
+digest sha256(std::string_view data);
 
 std::string hex_encode(const std::uint8_t* data, std::size_t n);
 template <std::size_t N>

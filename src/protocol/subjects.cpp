@@ -11,9 +11,7 @@ std::string live(std::string_view root, const std::optional<std::string>& s) {
   return out;
 }
 
-std::string reply(std::string_view root, const std::array<std::uint8_t, 32>& request_hash) {
-  return live(root, hex_encode(request_hash));
-}
+std::string reply(std::string_view root, const digest& request_hash) { return live(root, hex_encode(request_hash)); }
 
 std::string retained(std::string_view root, const std::optional<std::string>& s, std::string_view uuid_hex,
                      std::string_view sender) {

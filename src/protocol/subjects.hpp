@@ -10,11 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/keys.hpp"
+
 namespace remaphore::protocol::subjects {
 
 // <root>.all, or <root>.<s>.
 std::string live(std::string_view root, const std::optional<std::string>& s);
-std::string reply(std::string_view root, const std::array<std::uint8_t, 32>& request_hash);
+std::string reply(std::string_view root, const digest& request_hash);
 
 // One message is kept per retained subject, so the server keeps the latest signal of
 // each sender for each uuid; a receiver's filter picks its uuid (or "*") and "*" senders.

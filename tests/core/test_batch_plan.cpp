@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/batch_plan.hpp"
+#include "core/request/batch_plan.hpp"
 
 using namespace remaphore;
 using namespace std::chrono_literals;

@@ -2,7 +2,7 @@
 // nothing lost at the end.
 #include <doctest/doctest.h>
 
-#include "core/drop_summary.hpp"
+#include "core/receive/drop_summary.hpp"
 
 using namespace remaphore::core;
 using namespace std::chrono_literals;

@@ -1,11 +1,15 @@
 // The receiving pipeline without a server: stage order, drops, replay, replies.
 #include <doctest/doctest.h>
 
-#include "core/pipeline.hpp"
-#include "core/replay_cache.hpp"
-#include "core/reply.hpp"
+#include "core/receive/pipeline.hpp"
+#include "core/replay/replay_cache.hpp"
+#include "core/request/reply_collector.hpp"
 #include "protocol/config.hpp"
 #include "protocol/envelope.hpp"
+#include "protocol/reply.hpp"
+#include "protocol/skew.hpp"
+
+#include <deque>
 
 using namespace remaphore;
 using core::drop_reason;
@@ -17,6 +21,7 @@ struct fixture {
   protocol::key_pair stranger = protocol::generate_key_pair();
   protocol::key_pair self = protocol::generate_key_pair();
   protocol::config cfg;
+  std::deque<core::replay_cache> caches;  // one for each pipeline made
 
   fixture() {
     protocol::crypto_init();
@@ -24,6 +29,10 @@ struct fixture {
     cfg.allow_skew = std::chrono::seconds(5);
     cfg.identities.push_back({self.pub, self.priv, {"*"}});
     cfg.peers.push_back({"com.example.ops", sender.pub, {"ping", "restart"}});
+  }
+
+  core::pipeline pipeline(core::filters f = {}) {
+    return core::pipeline(cfg, std::move(f), caches.emplace_back(std::chrono::seconds(10), 1000));
   }
 
   std::string message(const protocol::key_pair& key, std::string dest = "com.example.**", std::string verb = "ping",
@@ -38,11 +47,19 @@ struct fixture {
   }
 };
 
+// Both steps of the reply collector, the signature checked inline.
+std::optional<core::collected_reply> take(core::reply_collector& c, std::string_view wire, std::int64_t now,
+                                          core::reply_drop& why) {
+  auto candidate = c.check(wire, now, why);
+  if (!candidate) return std::nullopt;
+  return c.take(*candidate, core::signature_verifies(candidate->signed_by), why);
+}
+
 }  // namespace
 
 TEST_CASE("pipeline: a fresh, permitted, matching message is accepted once") {
   fixture fx;
-  core::pipeline p(fx.cfg, {});
+  auto p = fx.pipeline();
   auto wire = fx.message(fx.sender);
   auto v = p.process(wire, protocol::now_unix_ns());
   REQUIRE(v.message);
@@ -60,7 +77,7 @@ TEST_CASE("pipeline: a fresh, permitted, matching message is accepted once") {
 
 TEST_CASE("pipeline: cheap rejections never reach the signature check") {
   fixture fx;
-  core::pipeline p(fx.cfg, {});
+  auto p = fx.pipeline();
   auto now = protocol::now_unix_ns();
   struct {
     std::string wire;
@@ -85,7 +102,7 @@ TEST_CASE("pipeline: cheap rejections never reach the signature check") {
 
 TEST_CASE("pipeline: a forged signature is checked and dropped") {
   fixture fx;
-  core::pipeline p(fx.cfg, {});
+  auto p = fx.pipeline();
   auto wire = fx.message(fx.sender);
   // Change the payload after signing: everything before the signature still passes.
   wire.back() = wire.back() == 'x' ? 'y' : 'x';
@@ -107,14 +124,14 @@ TEST_CASE("pipeline: filters -D exact, -d, -u, -v, -p") {
   {
     core::filters f;
     f.exact_destination = "com.example.**";
-    core::pipeline p(fx.cfg, f);
+    auto p = fx.pipeline(f);
     CHECK(p.process(fx.message(fx.sender, "com.example.**"), now).message);
     CHECK(p.process(fx.message(fx.sender, "com.example.web.1"), now).reason == drop_reason::destination);
   }
   {
     core::filters f;
     f.no_destination = true;
-    core::pipeline p(fx.cfg, f);
+    auto p = fx.pipeline(f);
     auto v = p.process(fx.message(fx.sender, "org.elsewhere"), now);
     REQUIRE(v.message);
     CHECK(v.message->matched_destination.empty());
@@ -124,7 +141,7 @@ TEST_CASE("pipeline: filters -D exact, -d, -u, -v, -p") {
     f.uuid = protocol::uuid_from("upload_done");
     f.verbs = {"restart"};
     f.sender = fx.sender.pub;
-    core::pipeline p(fx.cfg, f);
+    auto p = fx.pipeline(f);
     CHECK(p.process(fx.message(fx.sender, "**", "restart", now, "other"), now).reason == drop_reason::uuid);
     CHECK(p.process(fx.message(fx.sender, "**", "ping", now, "upload_done"), now).reason == drop_reason::verb_filter);
     CHECK(p.process(fx.message(fx.sender, "**", "restart", now, "upload_done"), now).message);
@@ -132,13 +149,13 @@ TEST_CASE("pipeline: filters -D exact, -d, -u, -v, -p") {
   {
     core::filters f;
     f.sender = fx.stranger.pub;
-    core::pipeline p(fx.cfg, f);
+    auto p = fx.pipeline(f);
     CHECK(p.process(fx.message(fx.sender), now).reason == drop_reason::sender_filter);
   }
 }
 
 TEST_CASE("skew: no overflow at the ends of int64") {
-  using core::within_skew;
+  using protocol::within_skew;
   auto s = std::chrono::seconds(3);
   CHECK(within_skew(0, 0, s));
   CHECK(within_skew(3'000'000'000LL, 0, s));
@@ -151,7 +168,7 @@ TEST_CASE("skew: no overflow at the ends of int64") {
 TEST_CASE("replay cache: window and capacity") {
   core::replay_cache cache(std::chrono::seconds(10), 3);
   auto t0 = core::replay_cache::clock::now();
-  core::replay_cache::hash h[5]{};
+  protocol::digest h[5]{};
   for (int i = 0; i < 5; ++i) h[i][0] = static_cast<std::uint8_t>(i + 1);
   CHECK(cache.insert(h[0], t0));
   CHECK_FALSE(cache.insert(h[0], t0 + std::chrono::seconds(9)));
@@ -175,27 +192,27 @@ TEST_CASE("replies: bound to the request, from peers only, once per peer") {
   auto self_id = fx.cfg.identities[0];
   protocol::identity stranger_id{fx.stranger.pub, fx.stranger.priv, {"*"}};
 
-  CHECK_FALSE(col.process(core::make_reply(stranger_id, request_hash, "0,hi", now), now, why));
+  CHECK_FALSE(take(col, protocol::make_reply(stranger_id, request_hash, "0,hi", now), now, why));
   CHECK(why == core::reply_drop::unknown_peer);
-  CHECK_FALSE(col.process(core::make_reply(self_id, other_hash, "0,hi", now), now, why));
+  CHECK_FALSE(take(col, protocol::make_reply(self_id, other_hash, "0,hi", now), now, why));
   CHECK(why == core::reply_drop::unbound);
-  auto ok = col.process(core::make_reply(self_id, request_hash, "0,hi\nthere", now), now, why);
+  auto ok = take(col, protocol::make_reply(self_id, request_hash, "0,hi\nthere", now), now, why);
   REQUIRE(ok);
   CHECK(ok->peer->destination == "com.example.web.2");
   CHECK(ok->payload == "0,hi\nthere");
-  CHECK_FALSE(col.process(core::make_reply(self_id, request_hash, "0,again", now), now, why));
+  CHECK_FALSE(take(col, protocol::make_reply(self_id, request_hash, "0,again", now), now, why));
   CHECK(why == core::reply_drop::duplicate);
 
   // A forged reply in the name of a peer that has not answered yet.
-  auto forged = core::make_reply(self_id, request_hash, "0,real", now);
+  auto forged = protocol::make_reply(self_id, request_hash, "0,real", now);
   forged.back() = forged.back() == 'x' ? 'y' : 'x';
   core::reply_collector fresh(fx.cfg, peers, request_hash);
-  CHECK_FALSE(fresh.process(forged, now, why));
+  CHECK_FALSE(take(fresh, forged, now, why));
   CHECK(why == core::reply_drop::bad_signature);
 
   // Two replies of one peer in one burst: both pass check(), only the first is taken.
-  auto first = core::make_reply(self_id, request_hash, "0,one", now);
-  auto second = core::make_reply(self_id, request_hash, "0,two", now);
+  auto first = protocol::make_reply(self_id, request_hash, "0,one", now);
+  auto second = protocol::make_reply(self_id, request_hash, "0,two", now);
   auto c1 = fresh.check(first, now, why);
   auto c2 = fresh.check(second, now, why);
   REQUIRE(c1);
@@ -209,5 +226,5 @@ TEST_CASE("replies: bound to the request, from peers only, once per peer") {
   // Old responders send a random uuid: accepted only when the config allows it.
   fx.cfg.accept_unbound_replies = true;
   core::reply_collector lax(fx.cfg, peers, request_hash);
-  CHECK(lax.process(core::make_reply(self_id, other_hash, "0,old", now), now, why));
+  CHECK(take(lax, protocol::make_reply(self_id, other_hash, "0,old", now), now, why));
 }

@@ -1,14 +1,14 @@
 // Replies kept to be sent again: found within the window, gone after it, bounded.
 #include <doctest/doctest.h>
 
-#include "core/remembered_replies.hpp"
+#include "core/respond/remembered_replies.hpp"
 
 using namespace remaphore::core;
 using namespace std::chrono_literals;
 
 namespace {
-remembered_replies::hash hash_of(std::uint8_t b) {
-  remembered_replies::hash h{};
+remaphore::protocol::digest hash_of(std::uint8_t b) {
+  remaphore::protocol::digest h{};
   h[0] = b;
   return h;
 }

@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "core/progress_line.hpp"
-#include "core/request_tally.hpp"
+#include "core/request/progress_line.hpp"
+#include "core/request/report.hpp"
+#include "core/request/request_tally.hpp"
 
 using namespace remaphore;
 using namespace std::chrono_literals;
@@ -34,18 +35,18 @@ core::request_summary summary_of(const core::request_tally& t) {
 }  // namespace
 
 TEST_CASE("tally: a reply's exit code is read from its payload, NO_DATA is no failure") {
-  CHECK(core::status_of("0,fine").exit_code == 0);
-  CHECK(!core::status_of("0,fine").failed());
-  CHECK(core::status_of("3,bad,with,commas").exit_code == 3);
-  CHECK(core::status_of("3,bad").failed());
-  CHECK(core::status_of("0").exit_code == 0);
-  CHECK(core::status_of("NO_DATA").no_data);
-  CHECK(!core::status_of("NO_DATA").failed());
-  auto odd = core::status_of("x1,out");
+  CHECK(protocol::status_of("0,fine").exit_code == 0);
+  CHECK(!protocol::status_of("0,fine").failed());
+  CHECK(protocol::status_of("3,bad,with,commas").exit_code == 3);
+  CHECK(protocol::status_of("3,bad").failed());
+  CHECK(protocol::status_of("0").exit_code == 0);
+  CHECK(protocol::status_of("NO_DATA").no_data);
+  CHECK(!protocol::status_of("NO_DATA").failed());
+  auto odd = protocol::status_of("x1,out");
   CHECK(!odd.exit_code);
   CHECK(odd.code_text == "x1");
   CHECK(odd.failed());  // not a 0
-  CHECK(core::status_of(",out").failed());
+  CHECK(protocol::status_of(",out").failed());
 }
 
 TEST_CASE("tally: asked, answered, failed and silent, in the order asked") {
@@ -54,9 +55,9 @@ TEST_CASE("tally: asked, answered, failed and silent, in the order asked") {
   for (std::size_t i = 0; i < 4; ++i) t.expect(f[i]);
   t.expect(f[1]);  // asked twice is asked once
   CHECK(t.asked() == 4);
-  CHECK(t.record(f[2], core::status_of("0,ok")));
-  CHECK(t.record(f[0], core::status_of("2,bad")));
-  CHECK(!t.record(f[0], core::status_of("0,again")));  // the first answer counts
+  CHECK(t.record(f[2], protocol::status_of("0,ok")));
+  CHECK(t.record(f[0], protocol::status_of("2,bad")));
+  CHECK(!t.record(f[0], protocol::status_of("0,again")));  // the first answer counts
   CHECK(t.answered() == 2);
   CHECK(t.failed() == 1);
   REQUIRE(t.silent().size() == 2);
@@ -73,7 +74,7 @@ TEST_CASE("tally: a configured peer that answers unasked is counted as asked and
   fleet f({"a", "b"});
   core::request_tally t;
   t.expect(f[0]);
-  t.record(f[1], core::status_of("0,ok"));
+  t.record(f[1], protocol::status_of("0,ok"));
   CHECK(t.asked() == 2);
   CHECK(t.answered() == 1);
   REQUIRE(t.silent().size() == 1);
@@ -85,7 +86,7 @@ TEST_CASE("tally: the progress line counts answers against the whole run") {
   core::request_tally t;
   t.expect(f[0]);
   t.expect(f[1]);
-  t.record(f[0], core::status_of("1,x"));
+  t.record(f[0], protocol::status_of("1,x"));
   CHECK(core::format_progress(t, 40, 3200ms, 0, 0) == "1/40 answered, 1 failed, 3.2s");
   CHECK(core::format_progress(t, 40, 3200ms, 2, 14) == "1/40 answered, 1 failed, 3.2s, batch 2/14");
   CHECK(core::format_progress(t, 0, 0ms, 0, 0) == "1/2 answered, 1 failed, 0.0s");  // never fewer than asked
@@ -95,8 +96,8 @@ TEST_CASE("tally: the summary names the failed, the silent and the peers not ask
   fleet f({"a", "b", "c", "d", "e"});
   core::request_tally t;
   for (std::size_t i = 0; i < 3; ++i) t.expect(f[i]);
-  t.record(f[0], core::status_of("0,ok"));
-  t.record(f[1], core::status_of("3,bad"));
+  t.record(f[0], protocol::status_of("0,ok"));
+  t.record(f[1], protocol::status_of("3,bad"));
   auto s = summary_of(t);
   CHECK(core::format_summary_text(s) == "3 asked, 2 answered, 1 failed (b: exit 3), 1 silent (c), 3.2s");
   s.batch_size = 3;
@@ -112,8 +113,8 @@ TEST_CASE("tally: the JSON summary is one object under the key summary, on one l
   fleet f({"a", "b", "c", "d"});
   core::request_tally t;
   for (std::size_t i = 0; i < 3; ++i) t.expect(f[i]);
-  t.record(f[0], core::status_of("0,ok"));
-  t.record(f[1], core::status_of("3,bad"));
+  t.record(f[0], protocol::status_of("0,ok"));
+  t.record(f[1], protocol::status_of("3,bad"));
   auto s = summary_of(t);
   s.not_asked = {f[3]};
   s.batch_size = 3;
@@ -155,21 +156,21 @@ TEST_CASE("tally: the outcome is done with one answer, or with every answer 0 wh
   core::request_tally some;
   some.expect(f[0]);
   some.expect(f[1]);
-  some.record(f[0], core::status_of("0,ok"));
+  some.record(f[0], protocol::status_of("0,ok"));
   CHECK(core::outcome_of(summary_of(some), false) == outcome::done);
   CHECK(core::outcome_of(summary_of(some), true) == outcome::timed_out);  // b was silent
 
   core::request_tally failing;
   failing.expect(f[0]);
-  failing.record(f[0], core::status_of("1,no"));
+  failing.record(f[0], protocol::status_of("1,no"));
   CHECK(core::outcome_of(summary_of(failing), false) == outcome::done);
   CHECK(core::outcome_of(summary_of(failing), true) == outcome::timed_out);
 
   core::request_tally all_well;
   all_well.expect(f[0]);
   all_well.expect(f[1]);
-  all_well.record(f[0], core::status_of("0,ok"));
-  all_well.record(f[1], core::status_of("NO_DATA"));
+  all_well.record(f[0], protocol::status_of("0,ok"));
+  all_well.record(f[1], protocol::status_of("NO_DATA"));
   CHECK(core::outcome_of(summary_of(all_well), true) == outcome::done);
   auto cut_short = summary_of(all_well);
   cut_short.not_asked = {f[1]};

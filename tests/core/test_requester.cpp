@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/requester.hpp"
+#include "core/request/requester.hpp"
 
 using namespace remaphore;
 

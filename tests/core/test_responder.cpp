@@ -4,9 +4,10 @@
 
 #include <algorithm>
 
-#include "core/reply.hpp"
-#include "core/responder.hpp"
+#include "core/request/reply_collector.hpp"
+#include "core/respond/responder.hpp"
 #include "protocol/config.hpp"
+#include "protocol/reply.hpp"
 
 using namespace remaphore;
 
@@ -15,10 +16,12 @@ namespace {
 core::accepted_message message_for(const protocol::key_pair& k) {
   core::accepted_message m;
   m.sender = k.pub;
+  m.sender_b58 = k.pub.to_base58();
   m.fields.verb = "restart";
   m.fields.payload = "now; rm -rf /";
   m.fields.send_time_ns = 1'700'000'000'123'456'789;
   m.fields.uuid = {0xab, 0x01};
+  m.uuid_hex = "ab01";
   m.matched_destination = "com.example.web.1";
   return m;
 }
@@ -65,9 +68,9 @@ TEST_CASE("responder: the reply payload carries the exit code, the output or why
 TEST_CASE("responder: a reply over max_payload is cut to fit, and says so") {
   auto k = protocol::generate_key_pair();
   protocol::identity id{k.pub, k.priv, {"*"}};
-  std::array<std::uint8_t, 32> hash{};
+  protocol::digest hash{};
   auto now = protocol::now_unix_ns();
-  CHECK(core::fit_reply(id, hash, "0,short", 1024, now) == core::make_reply(id, hash, "0,short", now));
+  CHECK(core::fit_reply(id, hash, "0,short", 1024, now) == protocol::make_reply(id, hash, "0,short", now));
   for (std::size_t max : {300u, 1000u, 4096u}) {
     CAPTURE(max);
     auto reply = core::fit_reply(id, hash, "0," + std::string(10000, 'x'), max, now);

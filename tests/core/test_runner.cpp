@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "core/output_echo.hpp"
-#include "core/runner.hpp"
+#include "core/respond/runner.hpp"
 #include "support/coro.hpp"
 
 using namespace remaphore;

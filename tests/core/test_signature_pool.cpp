@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/signature_pool.hpp"
+#include "core/request/signature_pool.hpp"
 #include "protocol/envelope.hpp"
 #include "support/coro.hpp"
 

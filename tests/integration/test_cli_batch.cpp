@@ -247,7 +247,7 @@ TEST_CASE("cli: --batch-stop-on-failure stops after the batch with the failure a
   CHECK(set_of(asked, 3, 6) == ran_by({"n03", "n04", "n05"}));
   for (int i = 6; i < 10; ++i) CHECK(count_of(f.responders[static_cast<std::size_t>(i)].err(), "accepted '") == 0);
 
-  CHECK(r.err.find("stopped after batch 2 of 4: failed: fleet.n04 (exit 3); not asked: fleet.n06, fleet.n07, "
+  CHECK(r.err.find("stopped after batch 2 of 4: failed: fleet.n04: exit 3; not asked: fleet.n06, fleet.n07, "
                    "fleet.n08, fleet.n09") != std::string::npos);
   CHECK(r.err.find("summary: 6 asked, 6 answered, 1 failed (fleet.n04: exit 3), 0 silent, 4 not asked (fleet.n06, "
                    "fleet.n07, fleet.n08, fleet.n09), ") != std::string::npos);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cli_support.hpp"
-#include "core/retained.hpp"
+#include "core/receive/retained.hpp"
 #include "nats/client.hpp"
 #include "nats/error.hpp"
 #include "support/client_options.hpp"

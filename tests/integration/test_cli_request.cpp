@@ -16,8 +16,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "cli_support.hpp"
-#include "core/reply.hpp"
 #include "nats/client.hpp"
+#include "protocol/reply.hpp"
 #include "protocol/subjects.hpp"
 #include "support/client_options.hpp"
 #include "support/coro.hpp"
@@ -352,7 +352,7 @@ TEST_CASE("cli: a requester whose connection is cut publishes the same request a
     REQUIRE(!got_second);
     second = m.payload;
     const auto hash = protocol::message_hash(second);
-    const auto reply = remaphore::core::make_reply(node_id, hash, "0,asked twice", protocol::now_unix_ns());
+    const auto reply = remaphore::protocol::make_reply(node_id, hash, "0,asked twice", protocol::now_unix_ns());
     const auto published = c.publish(protocol::subjects::reply("remaphore", hash), reply);
     REQUIRE(!published);
     const auto flushed = co_await c.flush(5s);

@@ -91,7 +91,7 @@ TEST_CASE("config: every key, comments, case-insensitive keys and sections") {
       "retain_max_age: 2h\n"
       "Connect_Retry: yes\n"
       "command_queue: 50\n"
-      "replay_cache: /var/lib/remaphore/replay\n"
+      "replay_record: /var/lib/remaphore/replay\n"
       "reconnect_jitter: 250ms\n"
       "\n"
       "[identities]\n"
@@ -122,7 +122,7 @@ TEST_CASE("config: every key, comments, case-insensitive keys and sections") {
   CHECK(c.retain_max_age == 2h);
   CHECK(c.connect_retry);
   CHECK(c.command_queue == 50);
-  CHECK(c.replay_cache == "/var/lib/remaphore/replay");
+  CHECK(c.replay_record == "/var/lib/remaphore/replay");
   CHECK(c.reconnect_jitter == 250ms);
 
   REQUIRE(c.identities.size() == 2);
@@ -164,7 +164,7 @@ TEST_CASE("config: defaults") {
   CHECK(c.effective_default_identity() == &c.identities[0]);
   CHECK_FALSE(c.connect_retry);
   CHECK(c.command_queue == 10000);
-  CHECK(c.replay_cache.empty());
+  CHECK(c.replay_record.empty());
   CHECK(c.reconnect_jitter == 0s);
   CHECK(parse_ok(print_config(c)) == c);
 
@@ -272,7 +272,7 @@ TEST_CASE("config: mistakes the Go tool passes over silently are errors naming F
       {"command_queue: 10k\n", "test.conf:1: command_queue must be a number from 1"},
       {"command_queue: -1\n", "test.conf:1: command_queue must be a number from 1"},
       {"command_queue: 1000001\n", "test.conf:1: command_queue must be a number from 1"},
-      {"replay_cache: replay.db\n", "test.conf:1: replay_cache must be an absolute path or off, not 'replay.db'"},
+      {"replay_cache: replay.db\n", "test.conf:1: replay_record must be an absolute path or off, not 'replay.db'"},
       {"reconnect_jitter: lots\n", "test.conf:1: invalid duration 'lots' for reconnect_jitter"},
       {"reconnect_jitter: -1s\n", "test.conf:1: reconnect_jitter must not be negative"},
   };
@@ -300,7 +300,7 @@ TEST_CASE("config: what stays allowed: repeated servers, [], a peer destination 
   CHECK(c.identities[0].verbs.empty());
   CHECK(c.peers[0].destination == "host:1");
   CHECK(c.peers[0].verbs.empty());
-  CHECK(parse_ok("replay_cache: OFF\n").replay_cache == "off");
+  CHECK(parse_ok("replay_cache: OFF\n").replay_record == "off");
   CHECK(parse_ok("command_queue: 1000000\n").command_queue == 1000000);
   CHECK(parse_ok("subject: a.b-c_d\n").subject == "a.b-c_d");
 }
@@ -405,7 +405,7 @@ TEST_CASE("config: print -> parse round trip with every optional key") {
   c.retain_max_age = 90min;
   c.connect_retry = true;
   c.command_queue = 7;
-  c.replay_cache = "off";
+  c.replay_record = "off";
   c.reconnect_jitter = 2s;
   c.identities = {{k.a.pub, k.a.priv, {"ping", "restart"}}, {k.b.pub, k.b.priv, {"*"}}};
   c.peers = {{"com.example.a", k.a.pub, {"ping"}}, {"com.example.b", k.b.pub, {}}};
@@ -420,7 +420,7 @@ TEST_CASE("config: print -> parse round trip with every optional key") {
   CHECK(plain.find("retain_max_age") == std::string::npos);
   CHECK(plain.find("accept_unbound_replies") == std::string::npos);
   CHECK(plain.find("ignore_discovered_servers") == std::string::npos);
-  for (const char* key : {"connect_retry", "command_queue", "replay_cache", "reconnect_jitter"})
+  for (const char* key : {"connect_retry", "command_queue", "replay_record", "reconnect_jitter"})
     CHECK_MESSAGE(plain.find(key) == std::string::npos, key);
   CHECK(parse_ok(plain) == config{});
 }

@@ -78,7 +78,7 @@ TEST_CASE("keys: sha256 and hex") {
 }
 
 TEST_CASE("keys: random_bytes fills the buffer") {
-  std::array<std::uint8_t, 32> a{}, b{};
+  digest a{}, b{};
   random_bytes(a.data(), a.size());
   random_bytes(b.data(), b.size());
   CHECK(a != b);

@@ -7,7 +7,7 @@ using namespace remaphore::protocol;
 TEST_CASE("subjects: live, reply and retained names") {
   CHECK(subjects::live("remaphore", std::nullopt) == "remaphore.all");
   CHECK(subjects::live("remaphore", std::string("ops")) == "remaphore.ops");
-  std::array<std::uint8_t, 32> h{};
+  digest h{};
   h[0] = 0xab;
   CHECK(subjects::reply("r", h) == "r.ab" + std::string(62, '0'));
   CHECK(subjects::retained("r", std::nullopt, "0a0b", "KEY") == "r.retained.all.0a0b.KEY");

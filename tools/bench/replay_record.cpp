@@ -1,5 +1,5 @@
 // replay-record-bench: the cost per accepted message of the host-wide replay record
-// (core/host_replay), next to the in-process replay_cache given the same hashes.
+// (core/replay_record), next to the in-process replay_cache given the same hashes.
 //
 //   new     every call a new hash: record it (and, once the ring is full, evict the
 //           oldest); what the first receiver on a host pays for each message.
@@ -32,14 +32,14 @@
 #include <string>
 #include <vector>
 
-#include "core/host_replay.hpp"
-#include "core/replay_cache.hpp"
+#include "core/replay/replay_cache.hpp"
+#include "core/replay/replay_record.hpp"
 
 namespace {
 
-using remaphore::core::host_replay;
 using remaphore::core::replay_cache;
-using hash = host_replay::hash;
+using remaphore::core::replay_record;
+using hash = replay_record::hash;
 using clock_type = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
@@ -47,7 +47,7 @@ struct config {
   fs::path dir = "/tmp";
   std::uint64_t calls = 1'000'000;
   std::uint64_t distinct = 1000;  // for seen
-  std::size_t capacity = host_replay::default_capacity;
+  std::size_t capacity = replay_record::default_capacity;
   int procs = 4;
   std::chrono::nanoseconds window = std::chrono::seconds(6);  // twice the default allow_skew
 };
@@ -85,7 +85,7 @@ struct pass_time {
 // is counted, as a receiver would fall back to its in-process cache for that message.
 pass_time time_host(const fs::path& path, const std::vector<hash>& hashes, const config& cfg) {
   pass_time t;
-  auto opened = remaphore::core::open_host_replay(path, cfg.window, cfg.capacity);
+  auto opened = remaphore::core::open_replay_record(path, cfg.window, cfg.capacity);
   if (!opened.record) {
     std::fprintf(stderr, "replay-record-bench: %s\n", opened.why.c_str());
     return t;

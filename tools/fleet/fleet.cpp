@@ -44,8 +44,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/receiver.hpp"
-#include "core/responder.hpp"
+#include "core/receive/receiver.hpp"
+#include "core/replay/replay_cache.hpp"
+#include "core/respond/responder.hpp"
 #include "log/log.hpp"
 #include "nats/client.hpp"
 #include "protocol/config.hpp"
@@ -275,7 +276,7 @@ std::vector<node> make_fleet(const settings& s) {
     c.servers = {s.url};
     c.destination = destination_of(s, i);
     c.allow_skew = 30s;
-    c.replay_cache = "off";
+    c.replay_record = "off";
     c.identities.push_back({k.pub, k.priv, {"*"}});
     c.peers.push_back({"fleet.controller", controller.pub, {"*"}});
     conf += c.destination + " " + k.pub.to_base58() + " [*]\n";
@@ -368,7 +369,8 @@ asio::awaitable<void> run_node(node& n, const settings& s, fleet_state& st, asio
     core::receiver_options opt;
     opt.on_ready = [&] { ++st.subscribed; };
     opt.on_accepted = [&](const core::accepted_message& m) { st.accepted.record(m); };
-    core::receiver rx(c, n.cfg, opt, r);
+    core::replay_cache seen(core::receiver_replay_window(n.cfg, std::nullopt), 100000);
+    core::receiver rx(c, n.cfg, opt, r, seen);
     co_await (rx.run() || wait_stop(stop));
     n.totals.add(rx.stages());
   }

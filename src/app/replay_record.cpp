@@ -1,0 +1,27 @@
+#include "app/replay_record.hpp"
+
+#include "core/replay/record_places.hpp"
+#include "log/log.hpp"
+#include "protocol/skew.hpp"
+
+namespace remaphore::app {
+
+std::optional<core::replay_record> open_replay_record_of(const protocol::config& cfg) {
+  auto where = core::resolve_replay_record(cfg.replay_record);
+  if (where.off()) return std::nullopt;
+  const std::string fallback = "; replays are checked within this process only";
+  if (!where.why.empty()) {
+    log::warn("no host-wide replay record: " + where.why + fallback);
+    return std::nullopt;
+  }
+  auto opened = core::open_replay_record(where.path, protocol::replay_window(cfg.allow_skew));
+  if (!opened.record) {
+    log::warn("no host-wide replay record at " + where.path.string() + ": " + opened.why + fallback);
+    return std::nullopt;
+  }
+  if (!opened.rebuilt.empty())
+    log::warn("host-wide replay record " + where.path.string() + " rebuilt: " + opened.rebuilt);
+  return std::move(opened.record);
+}
+
+}  // namespace remaphore::app

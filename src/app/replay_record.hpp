@@ -1,0 +1,14 @@
+// The receiver's host-wide replay record, from the config's replay_record setting.
+#pragma once
+#include <optional>
+
+#include "core/replay/replay_record.hpp"
+#include "protocol/config.hpp"
+
+namespace remaphore::app {
+
+// The record to use, or nullopt: `replay_record: off`, or unusable (one warning says
+// why; the receiver's own replay cache still applies).
+std::optional<core::replay_record> open_replay_record_of(const protocol::config& cfg);
+
+}  // namespace remaphore::app

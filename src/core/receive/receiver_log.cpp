@@ -1,0 +1,68 @@
+// What a receiver says: its `ready` line, each accepted message, drops (each at
+// debug level, summarised once a second per reason), and its totals at the end.
+#include "core/receive/receiver.hpp"
+#include "log/log.hpp"
+#include "protocol/duration.hpp"
+
+namespace remaphore::core {
+
+namespace {
+
+// Text from a message goes into logs clipped: a log line stays short, whatever a
+// peer puts in its verb.
+std::string clip(const std::string& text, std::size_t max = 64) {
+  return text.size() <= max ? text : text.substr(0, max) + "...(" + std::to_string(text.size()) + " bytes)";
+}
+
+}  // namespace
+
+std::string receiver::ready_text() const {
+  const auto& f = opts_.filter;
+  std::string dest = f.no_destination      ? std::string("any destination")
+                     : f.exact_destination ? "destination " + *f.exact_destination
+                                           : "destination " + cfg_.destination;
+  std::string text = "ready: listening on " + live_->subject() + " at " + client_.current_server() + " for " + dest;
+  if (opts_.since) text += " (and signals retained in the last " + protocol::format_duration(*opts_.since) + ")";
+  return text;
+}
+
+void receiver::count_drop(const verdict& v) {
+  std::string_view why = describe_drop(v.reason, v.decode);
+  if (log::enabled(log::level::debug)) log::debug("dropped a message: " + std::string(why));
+  (is_routine(v.reason) ? routine_drops_ : suspicious_drops_).add(why);
+  drops_wake_.cancel();
+}
+
+void receiver::log_drop_summaries(bool all) {
+  auto now = drop_summary::clock::now();
+  for (auto& l : all ? suspicious_drops_.take_all(now) : suspicious_drops_.take_due(now)) log::warn(describe(l));
+  for (auto& l : all ? routine_drops_.take_all(now) : routine_drops_.take_due(now)) log::debug(describe(l));
+}
+
+// Once: a record that stays unusable would otherwise say so for every message.
+void receiver::warn_host_problem(const std::string& problem) {
+  if (std::exchange(host_problem_warned_, true)) return log::debug("host-wide replay record: " + problem);
+  log::warn("host-wide replay record: " + problem + " (this process's own replay cache still applies)");
+}
+
+void receiver::log_totals() const {
+  std::uint64_t dropped = 0;
+  for (std::size_t r = 0; r < static_cast<std::size_t>(drop_reason::count_); ++r)
+    dropped += pipeline_.dropped(static_cast<drop_reason>(r));
+  log::write(
+      log::level::info,
+      "received " + group_thousands(pipeline_.accepted() + dropped) + " messages, " +
+          group_thousands(pipeline_.accepted()) + " passed every check, " + group_thousands(dropped) + " dropped",
+      {{"passed", static_cast<std::int64_t>(pipeline_.accepted())}, {"dropped", static_cast<std::int64_t>(dropped)}});
+}
+
+void receiver::log_accepted(const accepted_message& m) const {
+  std::string text =
+      "accepted '" + clip(m.fields.verb) + "' from " + (m.peer ? m.peer->destination : "?") + " (" + m.sender_b58 + ")";
+  if (m.retained) text += " (retained)";
+  if (opts_.count > 0)
+    text += ", " + std::to_string(policy_.peers_counted()) + " of " + std::to_string(opts_.count) + " peers so far";
+  log::info(text);
+}
+
+}  // namespace remaphore::core
