@@ -92,6 +92,8 @@ bool add_verbs(const std::string& n, std::string_view v, cli_options& o, cli_err
 bool set_subject(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
   if (const auto why = protocol::subjects::why_not_subject(v))
     return fail(err, "invalid subject for " + n + ": '" + std::string(v) + "': " + *why);
+  // <root>.discover carries discoveries, which must never reach a command.
+  if (v == "discover") return fail(err, n + " discover: that subject is for discovery requests (--discover)");
   o.subject = v;
   return true;
 }
@@ -152,7 +154,7 @@ bool set_flag(const std::string&, std::string_view, cli_options& o, cli_error&) 
   return true;
 }
 
-constexpr unsigned uses_config = in_messaging | in_check_config;
+constexpr unsigned uses_config = in_network | in_check_config;
 constexpr auto modes = option_group::modes;
 constexpr auto options = option_group::options;
 
@@ -165,23 +167,26 @@ const option_spec table[] = {
     {0, "check-config", "", in_check_config, mode::check_config, nullptr, modes,
      "read the config, report errors (exit 2) or a summary"},
     {0, "keygen", "", in_keygen, mode::keygen, nullptr, modes, "print a fresh key pair as an [ Identities ] line"},
+    {0, "discover", "", in_discover, mode::discover, nullptr, modes,
+     "list who is listening among the peers matching -D, running\nnothing, and whether each would accept -v (default 5s)"},
 
     {'c', "config", "FILE", uses_config, std::nullopt, set_config, options,
      "config file (default /etc/remaphore/remaphore.conf)"},
-    {'D', "dest", "DEST", in_messaging, std::nullopt, set_dest, options,
-     "send: destination pattern (default **);\nreceive: accept only this exact destination"},
+    {'D', "dest", "DEST", in_network, std::nullopt, set_dest, options,
+     "send, discover: destination pattern (default **);\nreceive: accept only this exact destination"},
     {'d', "no-dest-filter", "", in_receive, std::nullopt, set_flag<&cli_options::no_dest_filter>, options,
      "receive: accept any destination"},
     {'o', "once", "", in_receive, std::nullopt, set_flag<&cli_options::once>, options,
      "receive: exit after the first accepted message"},
-    {'p', "pubkey", "KEY", in_messaging, std::nullopt, set_pubkey, options,
+    {'p', "pubkey", "KEY", in_network, std::nullopt, set_pubkey, options,
      "send: the identity to sign with; receive: accept only this sender"},
-    {'t', "timeout", "DUR", in_messaging, std::nullopt, set_timeout, options,
+    {'t', "timeout", "DUR", in_network, std::nullopt, set_timeout, options,
      "give up after DUR (Go syntax: 90s, 5m, 1h30m); exit code 1;\n-t 0 means no timeout"},
     {'u', "uuid", "ID", in_messaging, std::nullopt, set_uuid, options,
      "send: message id; receive: accept only this id (implies -o)"},
-    {'v', "verb", "V[,V...]", in_messaging, std::nullopt, add_verbs, options,
-     "send: the verb (default ping); receive: accept only these verbs"},
+    {'v', "verb", "V[,V...]", in_network, std::nullopt, add_verbs, options,
+     "send: the verb (default ping); receive: accept only these verbs;\n"
+     "discover: the verb each host is judged for (default ping)"},
     {'S', "subject", "S", in_messaging, std::nullopt, set_subject, options,
      "use subject <root>.S instead of <root>.all (no spaces or wildcards)"},
     {'n', "count", "K", in_receive, std::nullopt, set_count, options,
@@ -190,8 +195,8 @@ const option_spec table[] = {
      "send: also keep the signal in a JetStream stream (retain_max_age,\ndefault 24h) for receivers that start later"},
     {0, "since", "DUR", in_receive, std::nullopt, set_since, options,
      "receive: also accept signals retained within DUR (positive)"},
-    {0, "json", "", in_request, std::nullopt, set_flag<&cli_options::json>, options,
-     "request: print each reply as a JSON object per line, then a\nsummary object"},
+    {0, "json", "", in_request | in_discover, std::nullopt, set_flag<&cli_options::json>, options,
+     "request, discover: print each reply as a JSON object per line,\nthen a summary object"},
     {0, "batch", "N", in_request, std::nullopt, set_batch, options,
      "request: ask N peers at a time, each by its own destination;\n"
      "the next N when these answered or --batch-timeout passed"},
@@ -202,8 +207,8 @@ const option_spec table[] = {
      "request with --batch: start no further batch after a non-zero\nexit code or a silent peer; exit 1"},
     {0, "sort", "", in_request, std::nullopt, set_flag<&cli_options::sort>, options,
      "request: print the replies sorted by destination, at the end"},
-    {0, "connect-timeout", "DUR", in_messaging, std::nullopt, set_connect_timeout, options, "per server (default 2s)"},
-    {0, "connect-retry", "", in_messaging, std::nullopt, set_flag<&cli_options::connect_retry>, options,
+    {0, "connect-timeout", "DUR", in_network, std::nullopt, set_connect_timeout, options, "per server (default 2s)"},
+    {0, "connect-retry", "", in_network, std::nullopt, set_flag<&cli_options::connect_retry>, options,
      "with no server reachable, keep trying until -t passes instead\nof exit 3 at once (config: connect_retry: yes)"},
     {0, "log-level", "L", in_any, std::nullopt, set_log_level, options,
      "error, warn, info (default) or debug; logs go to stderr"},
@@ -242,6 +247,7 @@ unsigned mode_bit(mode m) {
     case mode::receive: return in_receive;
     case mode::send: return in_send;
     case mode::request: return in_request;
+    case mode::discover: return in_discover;
     case mode::print_config: return in_print_config;
     case mode::check_config: return in_check_config;
     case mode::keygen: return in_keygen;
@@ -271,6 +277,7 @@ std::string usage_text() {
   return R"(usage: remaphore [options] [command...]          wait for a message (receive)
        remaphore -s [options] [payload...]          send a message
        remaphore -r [options] [payload...]          send a request, print every reply
+       remaphore --discover [options]               list who is listening, running nothing
        remaphore -C | --check-config | --keygen
 
 Modes:

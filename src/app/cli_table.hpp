@@ -23,9 +23,12 @@ enum mode_bits : unsigned {
   in_keygen = 1u << 5,
   in_help = 1u << 6,
   in_version = 1u << 7,
+  in_discover = 1u << 8,
 };
 inline constexpr unsigned in_messaging = in_receive | in_send | in_request;
-inline constexpr unsigned in_any = 0xffu;
+// Every mode that talks to a server.
+inline constexpr unsigned in_network = in_messaging | in_discover;
+inline constexpr unsigned in_any = 0x1ffu;
 
 unsigned mode_bit(mode m);
 
