@@ -8,7 +8,7 @@
 // "FILE:LINE: message".
 //
 // Stricter than the Go tool wherever it silently ignores or reinterprets a mistake
-// (DESIGN.md): an unknown key or section, a line without ':', an empty value or verb,
+// (doc/architecture.md): an unknown key or section, a line without ':', an empty value or verb,
 // a single-valued key or an identity or peer given twice, a setting after the first
 // section, a subject that is not a plain NATS subject, a private key that does not
 // belong to its public key. A typo in a security-relevant file must not quietly fall

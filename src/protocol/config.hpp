@@ -1,4 +1,4 @@
-// The config file, in the Go tool's syntax (DESIGN.md "Config file").
+// The config file, in the Go tool's syntax (doc/architecture.md, "Config file").
 #pragma once
 #include <chrono>
 #include <cstddef>
