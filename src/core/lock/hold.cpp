@@ -54,7 +54,9 @@ awaitable<lock_result> holder::run(const std::string& ticket_subject) {
                                        {"REMAPHORE_LOCK_TOKEN", std::to_string(grant_.seq)}};
   group_ = command_group::start(co_await asio::this_coro::executor, req_.command, env, r.why, r.exit_code);
   if (!group_) {
-    r.outcome = lock_outcome::failed;
+    // As a receiver answers: 127 (not found) or 126, as a shell would.
+    log::error(r.why);
+    r.outcome = lock_outcome::ran;
     co_await release();
     co_return r;
   }

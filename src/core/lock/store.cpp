@@ -69,15 +69,17 @@ awaitable<stream_ready> store::ensure() {
             " and " + want.subjects[1] + ", one message per subject and a max_age)";
     co_return r;
   }
-  if (cfg_.lines.of("lock_lease") && have.max_age != want.max_age)
+  const bool lease_differs = cfg_.lines.of("lock_lease") && have.max_age != want.max_age;
+  const bool replicas_differ = cfg_.lines.of("lock_replicas") && have.replicas != want.replicas;
+  if (lease_differs)
     differs = "a lease (max_age) of " + protocol::format_duration(have.max_age) + ", not lock_lease " +
               protocol::format_duration(want.max_age);
-  if (cfg_.lines.of("lock_replicas") && have.replicas != want.replicas)
+  if (replicas_differ)
     differs += (differs.empty() ? "" : ", and ") + replicas_text(have.replicas) + ", not lock_replicas " +
                std::to_string(want.replicas);
   if (!differs.empty()) {
     r.config_matter = true;
-    const auto line = cfg_.lines.of(cfg_.lines.of("lock_lease") ? "lock_lease" : "lock_replicas");
+    const auto line = cfg_.lines.of(lease_differs ? "lock_lease" : "lock_replicas");
     r.why = protocol::config_where(config_path_, line) + "the lock stream " + stream_ + " exists with " + differs +
             ": change the config, or the stream once no lock is held (nats stream edit / rm " + stream_ + ")";
     co_return r;
