@@ -14,7 +14,7 @@
 
 namespace remaphore::app {
 
-enum class mode { receive, send, request, print_config, check_config, keygen, help, version };
+enum class mode { receive, send, request, print_config, check_config, keygen, help, version, lock, lock_status };
 
 struct cli_options {
   mode what = mode::receive;
@@ -34,7 +34,8 @@ struct cli_options {
   std::optional<std::string> uuid;     // -u
   std::vector<std::string> verbs;      // -v a,b (one verb when sending)
   std::optional<std::string> subject;  // -S, checked to be a plain NATS subject token(s)
-  unsigned count = 0;                  // -n K (counting barrier)
+  unsigned count = 0;                  // -n K (counting barrier; with --lock: the slots)
+  std::string lock_name;               // --lock NAME, --lock-status NAME
   bool json = false;                   // --json
   // A rolling request: --batch N asks N destinations at a time (0: all at once);
   // --batch-timeout DUR bounds each batch (0: no bound of its own; unset: 10s);

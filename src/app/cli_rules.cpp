@@ -38,6 +38,7 @@ std::string purpose(unsigned bits) {
   static const std::pair<unsigned, std::string_view> names[] = {
       {in_receive, "receiving"}, {in_send, "sending (-s)"},           {in_request, "requests (-r)"},
       {in_print_config, "-C"},   {in_check_config, "--check-config"}, {in_keygen, "--keygen"},
+      {in_lock, "--lock"},       {in_lock_status, "--lock-status"},
   };
   std::vector<std::string_view> parts;
   for (const auto& [bit, name] : names)
@@ -103,6 +104,17 @@ bool check_requirements(const std::vector<given_option>& given, cli_error& err) 
   return true;
 }
 
+// A lock runs a command, at most 1000 slots; the status takes no words after its options.
+bool check_lock(const cli_options& out, cli_error& err) {
+  if (out.what == mode::lock && out.rest.empty())
+    return fail(err, "--lock " + out.lock_name + " needs a command to run while the lock is held");
+  if (out.what == mode::lock && out.count > 1000)
+    return fail(err, "-n " + std::to_string(out.count) + ": a lock has at most 1000 slots");
+  if (out.what == mode::lock_status && !out.rest.empty())
+    return fail(err, "--lock-status takes no command ('" + out.rest.front() + "')");
+  return true;
+}
+
 }  // namespace
 
 bool check_combinations(const std::vector<given_option>& given, cli_options& out, cli_error& err) {
@@ -115,7 +127,7 @@ bool check_combinations(const std::vector<given_option>& given, cli_options& out
   if (!check_requirements(given, err)) return false;
   if ((out.what == mode::send || out.what == mode::request) && out.verbs.size() > 1)
     return fail(err, "send one verb at a time (-v takes a list only when receiving)");
-  return true;
+  return check_lock(out, err);
 }
 
 }  // namespace detail
@@ -137,11 +149,12 @@ bool looks_like_misplaced_option(std::string_view w) {
 
 std::optional<std::string> misplaced_option_warning(const cli_options& o) {
   if (o.rest_after_dashes) return std::nullopt;
-  if (o.what != mode::receive && o.what != mode::send && o.what != mode::request) return std::nullopt;
+  if (o.what != mode::receive && o.what != mode::send && o.what != mode::request && o.what != mode::lock)
+    return std::nullopt;
   const auto it =
       std::find_if(o.rest.begin(), o.rest.end(), [](const std::string& w) { return looks_like_misplaced_option(w); });
   if (it == o.rest.end()) return std::nullopt;
-  const std::string part = o.what == mode::receive ? "the command" : "the payload";
+  const std::string part = o.what == mode::receive || o.what == mode::lock ? "the command" : "the payload";
   return "'" + *it + "' is part of " + part + ", not an option of remaphore: options end at the first argument " +
          "that is not an option ('" + o.rest.front() + "'). Put remaphore's options first, or use -- before " + part +
          " to say it is meant as written";

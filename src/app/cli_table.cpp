@@ -87,6 +87,13 @@ bool add_verbs(const std::string& n, std::string_view v, cli_options& o, cli_err
   return added > 0 || fail(err, n + " needs at least one verb");
 }
 
+bool set_lock_name(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  if (const auto why = protocol::subjects::why_not_lock_name(v))
+    return fail(err, "invalid lock name for " + n + ": '" + std::string(v) + "': " + *why);
+  o.lock_name = v;
+  return true;
+}
+
 // A space would make the rest a queue group or reply subject on the wire, a wildcard
 // would widen what a receiver hears.
 bool set_subject(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
@@ -152,7 +159,8 @@ bool set_flag(const std::string&, std::string_view, cli_options& o, cli_error&) 
   return true;
 }
 
-constexpr unsigned uses_config = in_messaging | in_check_config;
+constexpr unsigned uses_config = in_messaging | in_locks | in_check_config;
+constexpr unsigned connects = in_messaging | in_locks;
 constexpr auto modes = option_group::modes;
 constexpr auto options = option_group::options;
 
@@ -165,6 +173,10 @@ const option_spec table[] = {
     {0, "check-config", "", in_check_config, mode::check_config, nullptr, modes,
      "read the config, report errors (exit 2) or a summary"},
     {0, "keygen", "", in_keygen, mode::keygen, nullptr, modes, "print a fresh key pair as an [ Identities ] line"},
+    {0, "lock", "NAME", in_lock, mode::lock, set_lock_name, modes,
+     "run the command while holding one of -n slots (default 1) of the\nfleet-wide lock NAME (JetStream)"},
+    {0, "lock-status", "NAME", in_lock_status, mode::lock_status, set_lock_name, modes,
+     "list who holds the lock NAME, and how many wait"},
 
     {'c', "config", "FILE", uses_config, std::nullopt, set_config, options,
      "config file (default /etc/remaphore/remaphore.conf)"},
@@ -174,9 +186,9 @@ const option_spec table[] = {
      "receive: accept any destination"},
     {'o', "once", "", in_receive, std::nullopt, set_flag<&cli_options::once>, options,
      "receive: exit after the first accepted message"},
-    {'p', "pubkey", "KEY", in_messaging, std::nullopt, set_pubkey, options,
-     "send: the identity to sign with; receive: accept only this sender"},
-    {'t', "timeout", "DUR", in_messaging, std::nullopt, set_timeout, options,
+    {'p', "pubkey", "KEY", in_messaging | in_lock, std::nullopt, set_pubkey, options,
+     "send, --lock: the identity to sign with; receive: accept only\nthis sender"},
+    {'t', "timeout", "DUR", in_messaging | in_lock, std::nullopt, set_timeout, options,
      "give up after DUR (Go syntax: 90s, 5m, 1h30m); exit code 1;\n-t 0 means no timeout"},
     {'u', "uuid", "ID", in_messaging, std::nullopt, set_uuid, options,
      "send: message id; receive: accept only this id (implies -o)"},
@@ -184,14 +196,15 @@ const option_spec table[] = {
      "send: the verb (default ping); receive: accept only these verbs"},
     {'S', "subject", "S", in_messaging, std::nullopt, set_subject, options,
      "use subject <root>.S instead of <root>.all (no spaces or wildcards)"},
-    {'n', "count", "K", in_receive, std::nullopt, set_count, options,
-     "receive: wait until K distinct peers sent a matching message\n(with -u, instead of the one message -u implies)"},
+    {'n', "count", "K", in_receive | in_lock, std::nullopt, set_count, options,
+     "receive: wait until K distinct peers sent a matching message\n(with -u, instead of the one message -u implies);"
+     "\nthe number of slots with --lock (at most 1000)"},
     {0, "retain", "", in_send, std::nullopt, set_flag<&cli_options::retain>, options,
      "send: also keep the signal in a JetStream stream (retain_max_age,\ndefault 24h) for receivers that start later"},
     {0, "since", "DUR", in_receive, std::nullopt, set_since, options,
      "receive: also accept signals retained within DUR (positive)"},
-    {0, "json", "", in_request, std::nullopt, set_flag<&cli_options::json>, options,
-     "request: print each reply as a JSON object per line, then a\nsummary object"},
+    {0, "json", "", in_request | in_lock_status, std::nullopt, set_flag<&cli_options::json>, options,
+     "request: print each reply as a JSON object per line, then a\nsummary object; with --lock-status: one JSON object"},
     {0, "batch", "N", in_request, std::nullopt, set_batch, options,
      "request: ask N peers at a time, each by its own destination;\n"
      "the next N when these answered or --batch-timeout passed"},
@@ -202,8 +215,8 @@ const option_spec table[] = {
      "request with --batch: start no further batch after a non-zero\nexit code or a silent peer; exit 1"},
     {0, "sort", "", in_request, std::nullopt, set_flag<&cli_options::sort>, options,
      "request: print the replies sorted by destination, at the end"},
-    {0, "connect-timeout", "DUR", in_messaging, std::nullopt, set_connect_timeout, options, "per server (default 2s)"},
-    {0, "connect-retry", "", in_messaging, std::nullopt, set_flag<&cli_options::connect_retry>, options,
+    {0, "connect-timeout", "DUR", connects, std::nullopt, set_connect_timeout, options, "per server (default 2s)"},
+    {0, "connect-retry", "", connects, std::nullopt, set_flag<&cli_options::connect_retry>, options,
      "with no server reachable, keep trying until -t passes instead\nof exit 3 at once (config: connect_retry: yes)"},
     {0, "log-level", "L", in_any, std::nullopt, set_log_level, options,
      "error, warn, info (default) or debug; logs go to stderr"},
@@ -247,6 +260,8 @@ unsigned mode_bit(mode m) {
     case mode::keygen: return in_keygen;
     case mode::help: return in_help;
     case mode::version: return in_version;
+    case mode::lock: return in_lock;
+    case mode::lock_status: return in_lock_status;
   }
   return 0;
 }
@@ -271,6 +286,9 @@ std::string usage_text() {
   return R"(usage: remaphore [options] [command...]          wait for a message (receive)
        remaphore -s [options] [payload...]          send a message
        remaphore -r [options] [payload...]          send a request, print every reply
+       remaphore --lock NAME [-n SLOTS] [options] command...
+                                                    run a command holding a fleet-wide lock
+       remaphore --lock-status NAME [--json]        who holds the lock
        remaphore -C | --check-config | --keygen
 
 Modes:
@@ -285,9 +303,14 @@ A receiver runs its command as `command... VERB PAYLOAD` (never through a shell)
 REMAPHORE_SENDER, REMAPHORE_VERB, REMAPHORE_TIME, REMAPHORE_UUID, REMAPHORE_MSG and
 REMAPHORE_DESTMATCH set.
 
+A locked command gets REMAPHORE_LOCK, REMAPHORE_LOCK_SLOT and REMAPHORE_LOCK_TOKEN
+(a fencing token that grows with every grant of the lock).
+
 Exit codes: 0 received / sent; 1 nothing before the timeout (with
---batch-stop-on-failure: not every peer answered 0); 2 usage or config error;
-3 runtime error (cannot connect, auth refused); 130/143 interrupted (SIGINT/SIGTERM).
+--batch-stop-on-failure: not every peer answered 0; --lock: no slot before -t);
+2 usage or config error; 3 runtime error (cannot connect, auth refused, no
+JetStream); --lock: the command's own, or 4 when the lease was lost and the command
+ended for it; 130/143 interrupted (SIGINT/SIGTERM).
 )";
 }
 

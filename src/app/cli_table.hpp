@@ -23,9 +23,12 @@ enum mode_bits : unsigned {
   in_keygen = 1u << 5,
   in_help = 1u << 6,
   in_version = 1u << 7,
+  in_lock = 1u << 8,
+  in_lock_status = 1u << 9,
 };
 inline constexpr unsigned in_messaging = in_receive | in_send | in_request;
-inline constexpr unsigned in_any = 0xffu;
+inline constexpr unsigned in_locks = in_lock | in_lock_status;
+inline constexpr unsigned in_any = 0x3ffu;
 
 unsigned mode_bit(mode m);
 

@@ -130,6 +130,8 @@ class parser {
         {"command_queue", &parser::set_command_queue},
         {"replay_record", &parser::set_replay_record},
         {"reconnect_jitter", &config::reconnect_jitter},
+        {"lock_lease", &parser::set_lock_lease},
+        {"lock_replicas", &parser::set_lock_replicas},
     };
     for (const auto& r : rules)
       if (r.name == key) return &r;
@@ -284,6 +286,25 @@ class parser {
     if (ec != std::errc{} || end != value.data() + value.size() || n == 0 || n > max)
       return fail(key + " must be a number from 1 to " + std::to_string(max) + ", not '" + std::string(value) + "'");
     out_.command_queue = n;
+    return true;
+  }
+
+  // Shorter than a second leaves no room for a renewal's round trip and the margin
+  // for the servers' clocks; a day is more than any job needs to be renewed within.
+  bool set_lock_lease(const std::string& key, std::string_view value) {
+    if (!parse_duration_value(key, value, out_.lock_lease)) return false;
+    if (out_.lock_lease < std::chrono::seconds(1) || out_.lock_lease > std::chrono::hours(24))
+      return fail(key + " must be from 1s to 24h, not '" + std::string(value) + "'");
+    return true;
+  }
+
+  // A JetStream stream has 1 to 5 replicas.
+  bool set_lock_replicas(const std::string& key, std::string_view value) {
+    int n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc{} || end != value.data() + value.size() || n < 1 || n > 5)
+      return fail(key + " must be a number from 1 to 5, not '" + std::string(value) + "'");
+    out_.lock_replicas = n;
     return true;
   }
 

@@ -74,6 +74,10 @@ struct config {
   std::string replay_record;
   // Random extra wait added to each reconnect delay; 0 = the tool's default.
   std::chrono::nanoseconds reconnect_jitter{0};
+  // Locks (--lock): how long a slot stays held without renewal (the lock stream's
+  // max_age), and the lock stream's replicas on a cluster.
+  std::chrono::nanoseconds lock_lease = std::chrono::seconds(15);
+  int lock_replicas = 1;
 
   config_lines lines;
 

@@ -44,6 +44,8 @@ void print_optional_keys(const config& c, std::string& out) {
   if (c.command_queue != defaults.command_queue) line("command_queue", std::to_string(c.command_queue));
   if (!c.replay_record.empty()) line("replay_record", c.replay_record);
   if (c.reconnect_jitter != defaults.reconnect_jitter) line("reconnect_jitter", format_duration(c.reconnect_jitter));
+  if (c.lock_lease != defaults.lock_lease) line("lock_lease", format_duration(c.lock_lease));
+  if (c.lock_replicas != defaults.lock_replicas) line("lock_replicas", std::to_string(c.lock_replicas));
 }
 
 }  // namespace
@@ -117,6 +119,9 @@ std::string example_config() {
   out += "# command_queue: 10000\n";
   out += "# Host-wide record of accepted messages (an absolute path), or off; unset = built in.\n";
   out += "# replay_record: off\n";
+  out += "# Locks (--lock): a slot not renewed for this long is free again; the lock stream's replicas.\n";
+  out += "# lock_lease: 15s\n";
+  out += "# lock_replicas: 1\n";
   out += "\n";
   out += "# Key pairs of this node: <public key> <private key> [verbs it may send]; [*] = all.\n";
   out += "# Keep this file from other users (owner and a remaphore group only): it holds the private key.\n";
