@@ -7,6 +7,7 @@
 #include "app/cli.hpp"
 #include "app/config_load.hpp"
 #include "app/modes.hpp"
+#include "app/replay_record.hpp"
 #include "log/log.hpp"
 #include "protocol/config.hpp"
 #include "protocol/keys.hpp"
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
   protocol::config cfg;
   if (!load_config(cli.config_path, cfg)) return exit_usage;
   if (cli.what == mode::check_config) {
+    if (!check_replay_record_place(cli.config_path, cfg)) return exit_usage;
     print_summary(cli.config_path, cfg);
     return exit_ok;
   }
