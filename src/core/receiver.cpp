@@ -31,6 +31,11 @@ std::string clip(const std::string& text, std::size_t max = 64) {
   return text.size() <= max ? text : text.substr(0, max) + "...(" + std::to_string(text.size()) + " bytes)";
 }
 
+// The server's words verbatim, with the server: what an admin searches for.
+std::string refused_text(const nats::diagnostic& why) {
+  return "the server refused the subscription: '" + why.reason + "' (server " + why.server + ")";
+}
+
 awaitable<void> park(asio::steady_timer& t, asio::steady_timer::time_point until) {
   t.expires_at(until);
   boost::system::error_code ec;
@@ -77,8 +82,10 @@ awaitable<bool> receiver::subscribe() {
   // Taken before the SUB goes out: whatever it delivers live arrives after this.
   pipeline_.use_host_record(opts_.host_record, replay_cache::clock::now());
   live_ = client_.subscribe(protocol::subjects::live(cfg_.subject, opts_.subject));
-  if (auto ec = co_await client_.flush(flush_timeout)) {
-    log::error("cannot subscribe: " + ec.message());
+  // Ready only once the server took the subscription: a refused one hears nothing.
+  nats::diagnostic why;
+  if (auto ec = co_await client_.flush(flush_timeout, why)) {
+    log::error(ec == nats::errc::permission_denied ? refused_text(why) : "cannot subscribe: " + ec.message());
     co_return false;
   }
   if (opts_.since) {
@@ -118,6 +125,11 @@ awaitable<outcome> receiver::read_live() {
     nats::message m;
     auto ec = co_await client_.next_msg(live_, m, 1h);
     if (ec == nats::errc::timeout) continue;
+    if (ec == nats::errc::permission_denied) {
+      // Refused again after a reconnect: a listener that can hear nothing ends.
+      log::error(refused_text(live_->failure()));
+      co_return outcome::failed;
+    }
     if (ec) {
       log::error("stopped receiving: " + ec.message() +
                  (client_.error_text().empty() ? "" : " (" + client_.error_text() + ")"));
