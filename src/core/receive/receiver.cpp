@@ -25,6 +25,11 @@ constexpr auto flush_timeout = 5s;
 // while holding it must not hold up our messages for longer than this.
 constexpr auto host_record_patience = 200ms;
 
+// The server's words verbatim, with the server: what an admin searches for.
+std::string refused_text(const nats::diagnostic& why) {
+  return "the server refused the subscription: '" + why.reason + "' (server " + why.server + ")";
+}
+
 }  // namespace
 
 std::chrono::nanoseconds receiver_replay_window(const protocol::config& cfg,
@@ -81,8 +86,10 @@ awaitable<bool> receiver::subscribe() {
   // Taken before the SUB goes out: whatever it delivers live arrives after this.
   subscribed_at_ = std::chrono::steady_clock::now();
   live_ = client_.subscribe(protocol::subjects::live(cfg_.subject, opts_.subject));
-  if (auto ec = co_await client_.flush(flush_timeout)) {
-    log::error("cannot subscribe: " + ec.message());
+  // Ready only once the server took the subscription: a refused one hears nothing.
+  nats::diagnostic why;
+  if (auto ec = co_await client_.flush(flush_timeout, why)) {
+    log::error(ec == nats::errc::permission_denied ? refused_text(why) : "cannot subscribe: " + ec.message());
     co_return false;
   }
   if (opts_.since) {
@@ -105,6 +112,12 @@ awaitable<void> receiver::read_live() {
     nats::message m;
     auto ec = co_await client_.next_msg(live_, m, 1h);
     if (ec == nats::errc::timeout) continue;
+    if (ec == nats::errc::permission_denied) {
+      // Refused again after a reconnect: a listener that can hear nothing ends.
+      log::error(refused_text(live_->failure()));
+      finish(outcome::failed);
+      co_return co_await until_stopped();
+    }
     if (ec) {
       log::error("stopped receiving: " + ec.message() +
                  (client_.error_text().empty() ? "" : " (" + client_.error_text() + ")"));

@@ -121,7 +121,10 @@ std::string replay_record::acquire(record_header& header, std::string& notice, s
                "; it carried the record's mark, so it was rebuilt empty";
     if (check.what != verdict::sound) {
       if (why = replace(true); !why.empty()) return why;
-      if (!file_.read_at(0, &header, sizeof header)) return "cannot read the replay record just made";
+      // Checked again: whoever ignores the lock may have written over it already, and
+      // every size and loop bound of the table comes from this header.
+      if (inspect(file_, boot_id_, shared_group_, header).what != verdict::sound)
+        return "replay record " + path_.string() + " changed under the lock as it was made";
     }
     capacity_in_file_ = header.capacity;
     return {};

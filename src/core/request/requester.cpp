@@ -168,23 +168,46 @@ awaitable<bool> requester::send(batch_requests& requests) {
     r->replies = client_.subscribe(protocol::subjects::reply(cfg_.subject, r->hash));
     for (const auto* p : r->target.peers) tally_.expect(p);
   }
+  // Published only once the server took the reply subscriptions: a request whose
+  // replies cannot arrive must run nothing anywhere.
+  if (!co_await subscriptions_confirmed()) co_return false;
   for (auto& r : requests) {
     if (auto ec = client_.publish(protocol::subjects::live(cfg_.subject, opts_.subject), r->wire)) {
       log::error("cannot publish: " + ec.message());
       co_return false;
     }
   }
-  auto ec = co_await client_.flush(flush_timeout);
+  nats::diagnostic why;
+  auto ec = co_await client_.flush(flush_timeout, why);
   if (ec == nats::errc::disconnected) {
     // Whether the server got them or not, they go out again after the reconnect.
     log::warn("the connection dropped before the server confirmed the request; it goes out again once reconnected");
     co_return true;
+  }
+  if (ec == nats::errc::permission_denied) {
+    log::error("the server refused the request: '" + why.reason + "' (server " + why.server + ")");
+    co_return false;
   }
   if (ec) {
     log::error("the server did not confirm the request: " + ec.message());
     co_return false;
   }
   co_return true;
+}
+
+// A flush whose PING was lost with a dropped connection says nothing; the next one
+// goes with the new connection, after the resubscriptions.
+awaitable<bool> requester::subscriptions_confirmed() {
+  nats::diagnostic why;
+  auto ec = co_await client_.flush(flush_timeout, why);
+  for (int again = 0; again < 2 && ec == nats::errc::disconnected; ++again)
+    ec = co_await client_.flush(flush_timeout, why);
+  if (ec == nats::errc::permission_denied)
+    log::error("the server refused the reply subscription: '" + why.reason + "' (server " + why.server +
+               "); the request was not sent");
+  else if (ec)
+    log::error("the server did not confirm the reply subscription: " + ec.message() + "; the request was not sent");
+  co_return !ec;
 }
 
 // Every request of the batch is collected at once; each collector ends on its own
@@ -220,7 +243,11 @@ awaitable<void> requester::collect(pending_request& r, std::optional<time_point>
     if (cs.cancelled() != asio::cancellation_type::none) {
       stop_ = batch_stop::interrupted;
     } else if (stop_ == batch_stop::none) {
-      log::error("lost the connection while waiting for replies: " + ec.message());
+      if (ec == nats::errc::permission_denied)
+        log::error("the server refused the reply subscription after reconnecting: '" + r.replies->failure().reason +
+                   "'");
+      else
+        log::error("lost the connection while waiting for replies: " + ec.message());
       stop_ = batch_stop::lost;
     }
   }

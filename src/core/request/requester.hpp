@@ -5,7 +5,9 @@
 // a time with --batch). For each batch it signs one request per target now (so that
 // the send time of the last batch of a long run is as fresh as the first), subscribes
 // to each request's own reply subject before anything goes out (so no fast reply is
-// missed), publishes them all and flushes once. Then one collector per request runs,
+// missed), waits until the server has confirmed those subscriptions (a request
+// whose replies cannot come back must run nothing anywhere), publishes them all and
+// flushes once. Then one collector per request runs,
 // side by side, until the peers of its request have answered or the batch's deadline
 // passes; a reconnect meanwhile publishes the same signed requests again to whoever
 // has not answered. Each reply is checked by that request's reply collector
@@ -76,6 +78,7 @@ class requester {
   boost::asio::awaitable<void> run_batches();
   boost::asio::awaitable<batch_result> run_batch(std::size_t index);
   boost::asio::awaitable<bool> send(batch_requests& requests);
+  boost::asio::awaitable<bool> subscriptions_confirmed();
   boost::asio::awaitable<void> collect_batch(batch_requests& requests, std::optional<time_point> until,
                                              std::uint64_t reconnects);
   boost::asio::awaitable<void> ask_again_after_reconnects(batch_requests& requests, std::uint64_t seen);
