@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/keys.hpp"
+#include "protocol/listen_address.hpp"
 
 namespace remaphore::protocol {
 
@@ -74,6 +75,8 @@ struct config {
   std::string replay_record;
   // Random extra wait added to each reconnect delay; 0 = the tool's default.
   std::chrono::nanoseconds reconnect_jitter{0};
+  // Where a receiver serves Prometheus metrics (key "metrics"); none: not at all.
+  std::optional<listen_address> metrics;
 
   config_lines lines;
 

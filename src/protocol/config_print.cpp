@@ -44,6 +44,7 @@ void print_optional_keys(const config& c, std::string& out) {
   if (c.command_queue != defaults.command_queue) line("command_queue", std::to_string(c.command_queue));
   if (!c.replay_record.empty()) line("replay_record", c.replay_record);
   if (c.reconnect_jitter != defaults.reconnect_jitter) line("reconnect_jitter", format_duration(c.reconnect_jitter));
+  if (c.metrics) line("metrics", to_string(*c.metrics));
 }
 
 }  // namespace
@@ -117,6 +118,8 @@ std::string example_config() {
   out += "# command_queue: 10000\n";
   out += "# Host-wide record of accepted messages (an absolute path), or off; unset = built in.\n";
   out += "# replay_record: off\n";
+  out += "# A receiver serves Prometheus metrics at http://ADDRESS:PORT/metrics (PORT alone: 127.0.0.1).\n";
+  out += "# metrics: 127.0.0.1:9469\n";
   out += "\n";
   out += "# Key pairs of this node: <public key> <private key> [verbs it may send]; [*] = all.\n";
   out += "# Keep this file from other users (owner and a remaphore group only): it holds the private key.\n";
