@@ -11,6 +11,7 @@
 
 #include "log/log.hpp"
 #include "protocol/keys.hpp"
+#include "protocol/listen_address.hpp"
 
 namespace remaphore::app {
 
@@ -18,7 +19,9 @@ enum class mode { receive, send, request, print_config, check_config, keygen, he
 
 struct cli_options {
   mode what = mode::receive;
+  // -c FILE, else $REMAPHORE_CONFIG when set and not empty, else the default path.
   std::string config_path = "/etc/remaphore/remaphore.conf";
+  bool config_given = false;  // -c was given
   std::optional<std::string> dest;             // -D
   bool no_dest_filter = false;                 // -d
   bool once = false;                           // -o
@@ -40,15 +43,22 @@ struct cli_options {
   // A rolling request: --batch N asks N destinations at a time (0: all at once);
   // --batch-timeout DUR bounds each batch (0: no bound of its own; unset: 10s);
   // --batch-stop-on-failure starts no further batch after a failure or a silence.
+  // --batch N% instead: that share of the peers matching -D, rounded up (1..100).
+  // --batch-sleep DUR: a pause between two batches.
   unsigned batch = 0;
+  unsigned batch_percent = 0;
   std::optional<std::chrono::nanoseconds> batch_timeout;
+  std::optional<std::chrono::nanoseconds> batch_sleep;
   bool batch_stop_on_failure = false;
+  // --require-all: exit 1 unless every addressed peer answered with exit code 0.
+  bool require_all = false;
   bool sort = false;                              // --sort: replies sorted by destination, at the end
   bool retain = false;                            // --retain (send): keep the signal in JetStream
   std::optional<std::chrono::nanoseconds> since;  // --since DUR (receive): also signals retained that recently
   // --connect-retry: no reachable server is not exit 3 at once; keep trying until the
   // -t deadline. The config's `connect_retry: yes` asks for the same.
   bool connect_retry = false;
+  std::optional<protocol::listen_address> metrics;  // --metrics ADDR (receive): overrides the config's
   std::string log_level = "info";              // --log-level, one of log::parse_level's names
   log::format log_format = log::format::text;  // --log-format text|json
   std::chrono::milliseconds connect_timeout{2000};
@@ -63,10 +73,10 @@ struct cli_error {
 // Returns false with `err` filled (naming the option) on a usage error.
 bool parse_cli(int argc, char** argv, cli_options& out, cli_error& err);
 
-// When a receiver's command (or a payload) holds -t, -o or -u, they were probably
-// meant for remaphore but are the command's arguments: options end at the first
-// non-option. The text of a warning then, else nullopt. Nothing when "--" made the
-// split explicit.
+// When a receiver's command holds words that are remaphore's options, they may have
+// been meant for remaphore but are the command's arguments: options end at the first
+// non-option. The text of a warning naming every such word, else nullopt. Nothing
+// when "--" made the split explicit. (A payload that holds one is refused instead.)
 std::optional<std::string> misplaced_option_warning(const cli_options& o);
 
 std::string usage_text();

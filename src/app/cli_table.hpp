@@ -62,9 +62,14 @@ struct given_option {
 std::span<const option_spec> option_table();
 const option_spec* find_short(char name);
 const option_spec* find_long(std::string_view name);
+// A word that is exactly one of our options: "-D", "-t=5s" (Go's form), "--dest",
+// "--dest=x". Not "--", and not a cluster of short options or a value glued on.
+bool is_option_word(std::string_view w);
 
 // Sets out.what from the mode options given and refuses an option that does nothing
 // in that mode or contradicts another (cli_rules.cpp).
 bool check_combinations(const std::vector<given_option>& given, cli_options& out, cli_error& err);
+// Refuses a payload (-s, -r) that holds one of our options (cli_rules.cpp).
+bool check_payload_words(const cli_options& o, cli_error& err);
 
 }  // namespace remaphore::app::detail

@@ -132,6 +132,7 @@ class parser {
         {"reconnect_jitter", &config::reconnect_jitter},
         {"lock_lease", &parser::set_lock_lease},
         {"lock_replicas", &parser::set_lock_replicas},
+        {"metrics", &parser::set_metrics},
     };
     for (const auto& r : rules)
       if (r.name == key) return &r;
@@ -308,6 +309,12 @@ class parser {
     return true;
   }
 
+  bool set_metrics(const std::string& key, std::string_view value) {
+    std::string why;
+    out_.metrics = parse_listen_address(value, why);
+    return out_.metrics || fail("invalid " + key + " address '" + std::string(value) + "': " + why);
+  }
+
   // A relative path would depend on the directory each process starts in, so
   // processes of one host could each keep a record of their own without a word.
   bool set_replay_record(const std::string& key, std::string_view value) {
@@ -377,6 +384,9 @@ class parser {
     p.destination = destination;
     const auto pub = parse_public_key(pub_text);
     if (!pub) return fail("invalid public key '" + std::string(pub_text) + "'");
+    if (!is_valid_point(*pub))
+      return fail("peer key '" + std::string(pub_text) +
+                  "' is not a valid ed25519 public key (a typo? no message could ever verify with it)");
     // A sender is known by its key alone: a second line for it could only be
     // ignored (the first wins) or contradict the first.
     if (const auto first = first_listed(peer_lines_, *pub, line_no_))

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/keys.hpp"
+#include "protocol/listen_address.hpp"
 
 namespace remaphore::protocol {
 
@@ -78,6 +79,8 @@ struct config {
   // max_age), and the lock stream's replicas on a cluster.
   std::chrono::nanoseconds lock_lease = std::chrono::seconds(15);
   int lock_replicas = 1;
+  // Where a receiver serves Prometheus metrics (key "metrics"); none: not at all.
+  std::optional<listen_address> metrics;
 
   config_lines lines;
 

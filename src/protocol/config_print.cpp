@@ -46,6 +46,7 @@ void print_optional_keys(const config& c, std::string& out) {
   if (c.reconnect_jitter != defaults.reconnect_jitter) line("reconnect_jitter", format_duration(c.reconnect_jitter));
   if (c.lock_lease != defaults.lock_lease) line("lock_lease", format_duration(c.lock_lease));
   if (c.lock_replicas != defaults.lock_replicas) line("lock_replicas", std::to_string(c.lock_replicas));
+  if (c.metrics) line("metrics", to_string(*c.metrics));
 }
 
 }  // namespace
@@ -122,6 +123,8 @@ std::string example_config() {
   out += "# Locks (--lock): a slot not renewed for this long is free again; the lock stream's replicas.\n";
   out += "# lock_lease: 15s\n";
   out += "# lock_replicas: 1\n";
+  out += "# A receiver serves Prometheus metrics at http://ADDRESS:PORT/metrics (PORT alone: 127.0.0.1).\n";
+  out += "# metrics: 127.0.0.1:9469\n";
   out += "\n";
   out += "# Key pairs of this node: <public key> <private key> [verbs it may send]; [*] = all.\n";
   out += "# Keep this file from other users (owner and a remaphore group only): it holds the private key.\n";

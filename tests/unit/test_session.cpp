@@ -157,7 +157,7 @@ TEST_CASE("session: publishes made before connecting go with CONNECT, and the ha
   CHECK_FALSE(ticket.result);
 }
 
-TEST_CASE("session: MSG and HMSG go to their subscription; auto-unsubscribe after max, unknown sids are dropped") {
+TEST_CASE("session: MSG and HMSG go to their subscription, auto-unsubscribe after max, and unknown sids are dropped") {
   session s;
   wire w(s);
   w.connect();

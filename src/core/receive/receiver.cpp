@@ -50,7 +50,9 @@ receiver::receiver(nats::client& c, const protocol::config& cfg, receiver_option
       finished_wake_(c.executor()),
       retained_wake_(c.executor()),
       queue_wake_(c.executor()),
-      drops_wake_(c.executor()) {}
+      drops_wake_(c.executor()) {
+  if (opts_.metrics) opts_.metrics->refreshers.push_back([this](listener_metrics& m) { copy_metrics(m); });
+}
 
 awaitable<outcome> receiver::run() {
   const bool subscribed = co_await subscribe();
@@ -188,6 +190,7 @@ awaitable<void> receiver::on_message(const nats::message& m, std::chrono::nanose
     co_return;
   }
   if (opts_.on_accepted) opts_.on_accepted(*v.message);
+  if (opts_.metrics) opts_.metrics->last_accepted_unix_ns = protocol::now_unix_ns();
   const auto d = policy_.on_accepted(*v.message, queue_.size());
   log_accepted(*v.message);
   co_await act_on(*v.message, d);
@@ -202,6 +205,7 @@ awaitable<void> receiver::act_on(accepted_message& m, decision d) {
       queue_wake_.cancel();
       break;
     case action::queue_full:
+      ++queue_full_;
       suspicious_drops_.add("command queue full");
       drops_wake_.cancel();
       break;

@@ -19,6 +19,7 @@
 
 #include "core/accepted_message.hpp"
 #include "core/message_handler.hpp"
+#include "core/metrics.hpp"
 #include "core/outcome.hpp"
 #include "core/receive/drop_summary.hpp"
 #include "core/receive/pipeline.hpp"
@@ -40,6 +41,7 @@ struct receiver_options {
   std::function<void()> on_ready;                                 // called once subscribed (e.g. to tell systemd)
   std::function<void(const accepted_message&)> on_accepted;       // each message that passed every check
   host_acceptance* host_record = nullptr;                         // the host-wide replay record, if any
+  listener_metrics* metrics = nullptr;                            // counted here when served (--metrics)
 };
 
 // How long a receiver must remember accepted hashes: the replay window, or, with
@@ -77,6 +79,7 @@ class receiver {
   void log_accepted(const accepted_message& m) const;
   void log_drop_summaries(bool all);
   void log_totals() const;
+  void copy_metrics(listener_metrics& m) const;
   void warn_host_problem(const std::string& problem);
   std::string ready_text() const;
 
@@ -98,6 +101,7 @@ class receiver {
   std::deque<std::pair<accepted_message, handling>> queue_;
   boost::asio::steady_timer queue_wake_;
   drop_summary suspicious_drops_, routine_drops_;
+  std::uint64_t queue_full_ = 0;  // messages dropped because the command queue was full
   boost::asio::steady_timer drops_wake_;
 };
 

@@ -13,6 +13,12 @@ std::string count_with_names(std::size_t n, std::string_view what, const std::st
   return out;
 }
 
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
 nlohmann::json destinations_json(const std::vector<const protocol::peer*>& peers) {
   auto out = nlohmann::json::array();
   for (const auto* p : peers) out.push_back(p->destination);
@@ -85,7 +91,13 @@ std::string format_summary_text(const request_summary& s) {
   std::string out = std::to_string(t.asked()) + " asked, " + std::to_string(t.answered()) + " answered, " +
                     count_with_names(t.failed(), "failed", describe_failures(t)) + ", " +
                     count_with_names(silent.size(), "silent", join_destinations(silent));
+  if (const auto interrupted = t.interrupted(); !interrupted.empty())
+    out += ", " + count_with_names(interrupted.size(), "interrupted", join_destinations(interrupted));
   if (s.batch_size > 0) out += ", " + count_with_names(s.not_asked.size(), "not asked", join_destinations(s.not_asked));
+  if (!s.unknown_keys.empty())
+    out += ", " + std::to_string(s.unknown_keys.size()) +
+           (s.unknown_keys.size() == 1 ? " reply from an unknown key (" : " replies from unknown keys (") +
+           join_words(s.unknown_keys) + ")";
   out += ", " + format_seconds(s.elapsed);
   if (s.batch_size > 0)
     out += ", " + std::to_string(s.batches_run) + " of " + std::to_string(s.batch_count) + " batches of " +
@@ -103,7 +115,9 @@ std::string format_summary_json(const request_summary& s) {
     failed.push_back({{"destination", peer->destination}, {"exit_code", exit_code_json(status)}});
   j["failed"] = std::move(failed);
   j["silent"] = destinations_json(t.silent());
+  j["interrupted"] = destinations_json(t.interrupted());
   j["not_asked"] = destinations_json(s.not_asked);
+  j["unknown_keys"] = s.unknown_keys;
   j["elapsed_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(s.elapsed).count();
   if (s.batch_size > 0) j["batches"] = {{"size", s.batch_size}, {"run", s.batches_run}, {"total", s.batch_count}};
   j["stopped"] = s.stopped == batch_stop::none ? nlohmann::json(nullptr) : nlohmann::json(to_string(s.stopped));

@@ -61,7 +61,9 @@ asio::awaitable<void> responder::handle(const accepted_message& m, handling how)
     const auto started = std::chrono::steady_clock::now();
     auto r = co_await run_command(spec);
     if (!r.started) log::error(r.error);
-    audit_command(audited, spec, r, std::chrono::steady_clock::now() - started);
+    const auto took = std::chrono::steady_clock::now() - started;
+    audit_command(audited, spec, r, took);
+    if (opts_.metrics) opts_.metrics->command_ran(r.exit_code, took);
     payload = reply_payload(r, opts_.max_reply_output);
   }
   if (how.reply) answer(audited, payload);
