@@ -505,3 +505,35 @@ TEST_CASE("cli: --batch options are refused where they would be ignored or misre
     CHECK(r.out.empty());
   }
 }
+
+TEST_CASE("cli: a reply's terminal escapes and carriage return are shown escaped and framed on a terminal, raw when piped") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(2);  // the responder, the requester
+  config_text c;
+  c.server = server.url();
+  c.destination = "web.evil";
+  c.identities = {identity_line(keys[0])};
+  c.peers = {peer_line("the.requester", keys[1])};
+  // A retitle, a screen clear and a line that would read as another host's.
+  const std::string script = R"(printf '\033]0;owned\007\033[2Jreal\rcom.example.db.9,0,all fine\n')";
+  auto responder = start_receiver({"-c", dir.write("r.conf", c.text()), "-t", "60s", "sh", "-c", script});
+  config_text qc;
+  qc.server = server.url();
+  qc.identities = {identity_line(keys[1])};
+  qc.peers = {peer_line("web.evil", keys[0])};
+  const auto q = dir.write("q.conf", qc.text());
+
+  auto shown = run_in_pty({"-c", q, "-r", "-t", "20s"}, 30s);
+  INFO("terminal:\n", shown.output);
+  CHECK(shown.exit_code == 0);
+  CHECK(shown.output.find("\x1b]0;owned") == std::string::npos);
+  CHECK(shown.output.find("\x1b[2J") == std::string::npos);
+  CHECK(shown.output.find("web.evil,0,\\u001b]0;owned\\u0007\\u001b[2Jreal\\u000dcom.example.db.9,0,all fine") !=
+        std::string::npos);
+  CHECK(shown.output.find("--> ") != std::string::npos);
+
+  auto piped = run_remaphore({"-c", q, "-r", "-t", "20s"}, 30s);
+  CHECK(piped.exit_code == 0);
+  CHECK(piped.out == "web.evil,0,\x1b]0;owned\x07\x1b[2Jreal\rcom.example.db.9,0,all fine\n");
+}

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "log/printable.hpp"
+
 namespace remaphore::core {
 namespace {
 
@@ -37,10 +39,18 @@ std::string dump_line(const nlohmann::json& j) {
 
 }  // namespace
 
-std::string format_reply_text(const collected_reply& r, std::string_view marker) {
+std::string format_reply_text(const collected_reply& r, std::string_view marker, bool terminal) {
   std::string line = r.peer->destination + "," + r.payload;
   if (line.ends_with('\n')) line.pop_back();  // the usual final newline of command output
-  if (line.find('\n') == std::string::npos) return line + "\n";
+  // On a terminal a peer's control characters are shown, not obeyed; and a reply that
+  // held any (a carriage return above all) is framed, so that none of it can pass for
+  // a line of another host. Piped, the bytes stay as they came.
+  bool framed = line.find('\n') != std::string::npos;
+  if (terminal && log::needs_escaping(line)) {
+    line = log::printable(line);
+    framed = true;
+  }
+  if (!framed) return line + "\n";
   std::string m(marker);
   return "--> " + m + "\n" + line + "\n--< " + m + "\n";
 }
