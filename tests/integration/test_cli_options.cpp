@@ -318,6 +318,11 @@ TEST_CASE("config: a directory, an empty file or no server line is refused by ev
   temp_dir dir;
   auto k = keygen();
   expect_config_error(dir.path(), "cannot read config file '" + dir.path() + "': it is a directory");
+  // A FIFO nobody writes would hold every mode for ever, -t or not; a device is no config.
+  const auto fifo = dir.file("fifo.conf");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  expect_config_error(fifo, "cannot read config file '" + fifo + "': it is a FIFO, not a regular file");
+  expect_config_error("/dev/zero", "cannot read config file '/dev/zero': it is a device, not a regular file");
   auto empty = dir.write("empty.conf", "");
   expect_config_error(empty, empty + ": the file is empty");
   auto no_server = self_config("", k, "node.a");
