@@ -16,6 +16,7 @@
 #include "nats/client.hpp"
 #include "support/client_options.hpp"
 #include "support/coro.hpp"
+#include "support/publish.hpp"
 
 namespace asio = boost::asio;
 using namespace remaphore::test;
@@ -36,16 +37,6 @@ std::string node_config(const temp_dir& dir, const nats_server& server, const st
   for (std::size_t i = 0; i < senders.size(); ++i)
     c.peers.push_back(peer_line("from." + std::to_string(i), senders[i]));
   return dir.write(name, c.text());
-}
-
-void publish_all(const nats_server& server, const std::vector<std::string>& wires) {
-  run_coro([&](asio::io_context& ioc) -> asio::awaitable<void> {
-    nats::client c(ioc.get_executor(), client_options(server));
-    REQUIRE(!co_await c.connect());
-    for (const auto& w : wires) REQUIRE(!c.publish("remaphore.all", w));
-    REQUIRE(!co_await c.flush(5s));
-    co_await c.close();
-  });
 }
 
 }  // namespace

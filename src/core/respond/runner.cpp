@@ -89,6 +89,19 @@ std::string spawn_error(const std::string& program, int err) {
   return "cannot run '" + program + "': " + std::strerror(err);
 }
 
+// An argument or a variable ends at its first NUL: the command would get less than
+// was signed, and nothing would say so.
+std::string nul_error(const command_spec& spec) {
+  for (std::size_t i = 1; i < spec.argv.size(); ++i)
+    if (spec.argv[i].find('\0') != std::string::npos)
+      return "cannot run '" + spec.argv[0] + "': argument " + std::to_string(i) +
+             " holds a NUL byte, which no command can be given (the payload is passed as one argument)";
+  for (const auto& [key, value] : spec.env)
+    if (value.find('\0') != std::string::npos)
+      return "cannot run '" + spec.argv[0] + "': " + key + " would hold a NUL byte, which no command can be given";
+  return {};
+}
+
 // Starts argv in its own process group with stdin from /dev/null and stdout+stderr
 // into out_fd. Returns 0 or the errno of the failure.
 int spawn(command_spec& spec, int out_fd, pid_t& pid) {
@@ -178,6 +191,11 @@ awaitable<command_result> run_command(command_spec spec) {
   command_result result;
   if (spec.argv.empty()) {
     result.error = "no command";
+    result.exit_code = exit_cannot_execute;
+    co_return result;
+  }
+  if (auto why = nul_error(spec); !why.empty()) {
+    result.error = std::move(why);
     result.exit_code = exit_cannot_execute;
     co_return result;
   }
