@@ -33,7 +33,7 @@ command_spec command_for(const responder_options& o, const accepted_message& m) 
 }
 
 std::string reply_payload(const command_result& r, std::size_t max_output) {
-  std::string out = protocol::reply_payload(r.exit_code, r.started ? r.output : r.error);
+  std::string out = protocol::reply_payload(r.exit_code, r.error.empty() ? r.output : r.error);
   if (r.truncated) out += "\n[remaphore: output truncated at " + std::to_string(max_output) + " bytes]";
   return out;
 }
@@ -60,7 +60,7 @@ asio::awaitable<void> responder::handle(const accepted_message& m, handling how)
     log::debug("running " + spec.argv.front());
     const auto started = std::chrono::steady_clock::now();
     auto r = co_await run_command(spec);
-    if (!r.started) log::error(r.error);
+    if (!r.error.empty()) log::error(r.error);
     const auto took = std::chrono::steady_clock::now() - started;
     audit_command(audited, spec, r, took);
     if (opts_.metrics) opts_.metrics->command_ran(r.exit_code, took);

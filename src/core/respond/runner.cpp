@@ -221,8 +221,11 @@ awaitable<command_result> run_command(command_spec spec) {
   // pidfd_open through syscall(): glibc 2.36 declares it without C linkage.
   int pfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pfd < 0) {
-    result.error = std::string("pidfd_open: ") + std::strerror(errno);
-    co_return result;  // the guard kills the group: we cannot watch it
+    // The guard kills the group: we cannot watch it. Its end unseen, it never
+    // counts as a success.
+    result.error = "cannot watch '" + spec.argv[0] + "' (pidfd_open: " + std::strerror(errno) + "): it was ended";
+    result.exit_code = exit_cannot_execute;
+    co_return result;
   }
   asio::posix::stream_descriptor exit_watch(ex, pfd);
   bool cancelled = false;
