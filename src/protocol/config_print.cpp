@@ -75,9 +75,10 @@ std::string print_config(const config& c) {
   return out;
 }
 
-std::string example_config() {
-  const auto kp = generate_key_pair();
-  const auto pub = kp.pub.to_base58();
+namespace {
+
+// How to reach the NATS servers and log in: all commented out but the server.
+std::string example_connection() {
   std::string out;
   out += "# remaphore configuration (/etc/remaphore/remaphore.conf)\n";
   out += "# '#' starts a comment; keys are case-insensitive; each key once (server may repeat).\n";
@@ -103,7 +104,12 @@ std::string example_config() {
   out += "# connect_retry: no\n";
   out += "# Random extra wait before each reconnect (0 = the built-in amount).\n";
   out += "# reconnect_jitter: 0s\n";
-  out += "\n";
+  return out;
+}
+
+// What this node is called, signs with and accepts.
+std::string example_node(const std::string& pub) {
+  std::string out;
   out += "# Messages go to <subject>.all or <subject>.<S>.\n";
   out += "subject: remaphore\n";
   out += "# The key this node signs with unless -p says otherwise.\n";
@@ -125,7 +131,15 @@ std::string example_config() {
   out += "# lock_replicas: 1\n";
   out += "# A receiver serves Prometheus metrics at http://ADDRESS:PORT/metrics (PORT alone: 127.0.0.1).\n";
   out += "# metrics: 127.0.0.1:9469\n";
-  out += "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string example_config() {
+  const auto kp = generate_key_pair();
+  const auto pub = kp.pub.to_base58();
+  std::string out = example_connection() + "\n" + example_node(pub) + "\n";
   out += "# Key pairs of this node: <public key> <private key> [verbs it may send]; [*] = all.\n";
   out += "# Keep this file from other users (owner and a remaphore group only): it holds the private key.\n";
   out += "[ Identities ]\n";
