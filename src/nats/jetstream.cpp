@@ -105,14 +105,21 @@ awaitable<stream_ensured> ensure_stream(client& c, const stream_config& cfg, std
   auto found = co_await call(c, "$JS.API.STREAM.INFO." + cfg.name, "", info, timeout);
   if (found.error) co_return out;
   out.result = diagnostic{};
-  auto age = info.value("config", nlohmann::json::object()).value("max_age", std::int64_t{0});
-  out.existing_max_age = std::chrono::nanoseconds(age);
+  const auto config = info.value("config", nlohmann::json::object());
+  out.existing_max_age = std::chrono::nanoseconds(config.value("max_age", std::int64_t{0}));
+  out.existing_subjects = config.value("subjects", std::vector<std::string>{});
   co_return out;
 }
 
-awaitable<diagnostic> update_stream(client& c, const stream_config& cfg, std::chrono::nanoseconds timeout) {
+awaitable<diagnostic> update_stream_max_age(client& c, const std::string& stream, std::chrono::nanoseconds max_age,
+                                            std::chrono::nanoseconds timeout) {
+  nlohmann::json info;
+  auto found = co_await call(c, "$JS.API.STREAM.INFO." + stream, "", info, timeout);
+  if (found.error) co_return found;
+  auto config = info.value("config", nlohmann::json::object());
+  config["max_age"] = max_age.count();
   nlohmann::json answer;
-  co_return co_await call(c, "$JS.API.STREAM.UPDATE." + cfg.name, stream_body(cfg).dump(), answer, timeout);
+  co_return co_await call(c, "$JS.API.STREAM.UPDATE." + stream, config.dump(), answer, timeout);
 }
 
 awaitable<diagnostic> publish(client& c, const std::string& subject, const std::string& payload,

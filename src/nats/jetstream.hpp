@@ -26,16 +26,22 @@ struct stream_config {
 
 // Creates the stream, or accepts an existing one of that name. The reason says
 // "JetStream is not enabled" when nobody answers the API. `existing_max_age` is set
-// when a stream of that name was there with another configuration: its max_age.
+// when a stream of that name was there with another configuration: its max_age (0:
+// no limit), with `existing_subjects`, what it holds.
 struct stream_ensured {
   diagnostic result;
   std::optional<std::chrono::nanoseconds> existing_max_age;
+  std::vector<std::string> existing_subjects;
 };
 boost::asio::awaitable<stream_ensured> ensure_stream(client& c, const stream_config& cfg,
                                                      std::chrono::nanoseconds timeout);
 
-// Changes an existing stream to `cfg` (same name and subjects).
-boost::asio::awaitable<diagnostic> update_stream(client& c, const stream_config& cfg, std::chrono::nanoseconds timeout);
+// Changes the max_age of an existing stream and nothing else: its configuration is
+// read and sent back with that one field changed, so that the subjects, limits,
+// policies and replicas someone else gave it stay as they were.
+boost::asio::awaitable<diagnostic> update_stream_max_age(client& c, const std::string& stream,
+                                                         std::chrono::nanoseconds max_age,
+                                                         std::chrono::nanoseconds timeout);
 
 // Publishes and waits for the stream's acknowledgement.
 boost::asio::awaitable<diagnostic> publish(client& c, const std::string& subject, const std::string& payload,

@@ -15,6 +15,7 @@
 #include "nats/client.hpp"
 #include "nats/jetstream.hpp"
 #include "support/coro.hpp"
+#include "support/with_client.hpp"
 
 namespace remaphore::test::lock {
 
@@ -139,19 +140,6 @@ inline std::string http_get(int port, const std::string& path) {
 inline long long server_in_msgs(int monitor_port) {
   auto j = nlohmann::json::parse(http_get(monitor_port, "/varz"), nullptr, false);
   return j.is_object() ? j.value("in_msgs", -1LL) : -1;
-}
-
-// Runs `body` on a client connected to `url` (for looking into the stream directly).
-inline void with_client(const std::string& url,
-                        std::function<boost::asio::awaitable<void>(remaphore::nats::client&)> body) {
-  run_coro([&](boost::asio::io_context& ioc) -> boost::asio::awaitable<void> {
-    remaphore::nats::options o;
-    o.servers = {url};
-    remaphore::nats::client c(ioc.get_executor(), o);
-    REQUIRE_FALSE(co_await c.connect());
-    co_await body(c);
-    co_await c.close();
-  });
 }
 
 // The subjects the lock stream holds for lock `name` (slots held, waiters' tickets).
