@@ -86,9 +86,12 @@ boost::asio::awaitable<int> receive_on(nats::client& c, const protocol::config& 
   ro.echo = &echo;
   core::responder responder(c, ro);
   core::replay_cache seen(core::receiver_replay_window(cfg, o.since), replay_cache_capacity);
+  const auto until = o.deadline.value_or(std::chrono::steady_clock::time_point::max());
   core::receiver rx(c, cfg, std::move(o), responder, seen);
   auto ended = co_await (rx.run() || echo.run() || serve_metrics());
-  echo.flush();
+  // A stdout that takes nothing (its reader stopped) must not outlast -t.
+  if (const auto unwritten = echo.flush(until))
+    log::warn(std::to_string(unwritten) + " bytes of the commands' output were not written: stdout took none before -t");
   co_return ended.index() == 0 ? exit_code_of(std::get<0>(ended)) : exit_runtime;
 }
 

@@ -378,3 +378,20 @@ TEST_CASE("cli: with --log-format json every line is a JSON object, with an audi
   CHECK(reply["uuid"] == "6a6f622d31");
   CHECK(reply["reply_bytes"].get<int>() > 0);
 }
+
+TEST_CASE("cli: a receiver whose stdout takes nothing still ends at -t, saying how much output it could not write") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  auto conf = dir.write("node.conf", self_config(server.url(), k, "node.stuck").text());
+  // stdout is a pipe to a reader that never reads (and ends by itself later): it fills
+  // at 64 KiB, the command writes 1 MB. The subshell reports remaphore's exit on stderr.
+  const auto flood = dir.write("flood.sh", "head -c 1000000 /dev/zero\n");
+  const std::string line =
+      "(" + binary + " -c " + conf + " -o -t 4s sh " + flood + "; echo \"rc=$?\" >&2) | sleep 8";
+  auto rx = child(process::start({"sh", "-c", line}));
+  REQUIRE(rx.wait_stderr("ready:", ready_bound));
+  REQUIRE(run_remaphore({"-c", conf, "-s", "go"}).exit_code == 0);
+  CHECK(rx.wait_stderr("rc=0", 10s));
+  CHECK(rx.err().find("bytes of the commands' output were not written") != std::string::npos);
+}
