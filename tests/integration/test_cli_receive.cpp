@@ -395,3 +395,25 @@ TEST_CASE("cli: a receiver whose stdout takes nothing still ends at -t, saying h
   CHECK(rx.wait_stderr("rc=0", 10s));
   CHECK(rx.err().find("bytes of the commands' output were not written") != std::string::npos);
 }
+
+TEST_CASE("cli: SIGTERM with commands waiting says how many were not run, and audits each and the one ended") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  auto conf = dir.write("node.conf", self_config(server.url(), k, "node.busy").text());
+  const auto started = dir.file("started");
+  const auto slow = dir.write("slow.sh", "echo x >> '" + started + "'; sleep 100\n");
+  auto rx = start_receiver({"-c", conf, "-t", "60s", "sh", slow});
+  for (int i = 0; i < 4; ++i) REQUIRE(run_remaphore({"-c", conf, "-s", "job" + std::to_string(i)}).exit_code == 0);
+  REQUIRE(rx.wait_stderr_count("accepted '", 4, event_bound));
+  REQUIRE(wait_until([&] { return slurp(started).size() == 2; }, 5s));  // the first runs
+  rx.signal(SIGTERM);
+  auto r = rx.wait(run_bound);
+  INFO("stderr:\n", r.err);
+  CHECK(r.exit_code == 143);
+  CHECK(r.err.find("3 accepted messages were not run: the receiver stopped while they waited") != std::string::npos);
+  CHECK(count_of(r.err, "accepted message not run: the receiver stopped") == 3);
+  CHECK(r.err.find("was ended (its process group: SIGTERM, then SIGKILL): the receiver stopped") != std::string::npos);
+  CHECK(r.err.find("4 passed every check (3 of them not run)") != std::string::npos);
+  CHECK(slurp(started).size() == 2);  // only the first ever started
+}

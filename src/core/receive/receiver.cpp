@@ -60,6 +60,7 @@ awaitable<outcome> receiver::run() {
   auto ended = co_await (until_finished() || background());
   const auto result = ended.index() == 0 ? std::get<0>(ended) : outcome::failed;
   log_drop_summaries(true);
+  report_not_run();
   log_totals();
   // The last reply must leave before the connection is closed.
   if (result == outcome::done && handler_.replies_sent() > 0) co_await client_.flush(flush_timeout);
@@ -234,6 +235,16 @@ awaitable<bool> receiver::host_says_replay(const accepted_message& m, steady_tim
     const auto woke = co_await park(retry, std::chrono::steady_clock::now() + pause);
     if (woke == woken::to_stop) co_return false;
   }
+}
+
+// Accepted messages still queued when the run ended: said, and each audited.
+void receiver::report_not_run() {
+  not_run_ = queue_.size();
+  if (not_run_ == 0) return;
+  log::warn(std::to_string(not_run_) + (not_run_ == 1 ? " accepted message was" : " accepted messages were") +
+            " not run: the receiver stopped while they waited in the command queue");
+  for (const auto& [m, how] : queue_) handler_.not_handled(m, "the receiver stopped while it waited to run");
+  queue_.clear();
 }
 
 // Commands run one at a time, in arrival order, while receiving goes on.

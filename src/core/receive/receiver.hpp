@@ -69,6 +69,7 @@ class receiver {
   boost::asio::awaitable<void> follow_after_reconnects();
   boost::asio::awaitable<void> follow_again();
   boost::asio::awaitable<void> dispatch();
+  void report_not_run();
   boost::asio::awaitable<void> wait_deadline();
   boost::asio::awaitable<void> report_drops();
   boost::asio::awaitable<void> on_message(const nats::message& m, std::chrono::nanoseconds retained_for);
@@ -102,6 +103,7 @@ class receiver {
   boost::asio::steady_timer queue_wake_;
   drop_summary suspicious_drops_, routine_drops_;
   std::uint64_t queue_full_ = 0;  // messages dropped because the command queue was full
+  std::uint64_t not_run_ = 0;     // accepted, queued, and not run when the run ended
   boost::asio::steady_timer drops_wake_;
 };
 

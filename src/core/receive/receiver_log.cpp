@@ -72,8 +72,12 @@ void receiver::log_totals() const {
   log::write(
       log::level::info,
       "received " + group_thousands(pipeline_.accepted() + dropped) + " messages, " +
-          group_thousands(pipeline_.accepted()) + " passed every check, " + group_thousands(dropped) + " dropped",
-      {{"passed", static_cast<std::int64_t>(pipeline_.accepted())}, {"dropped", static_cast<std::int64_t>(dropped)}});
+          group_thousands(pipeline_.accepted()) + " passed every check" +
+          (not_run_ > 0 ? " (" + group_thousands(not_run_) + " of them not run)" : std::string()) + ", " +
+          group_thousands(dropped) + " dropped",
+      {{"passed", static_cast<std::int64_t>(pipeline_.accepted())},
+       {"not_run", static_cast<std::int64_t>(not_run_)},
+       {"dropped", static_cast<std::int64_t>(dropped)}});
 }
 
 void receiver::copy_metrics(listener_metrics& m) const {

@@ -59,7 +59,15 @@ asio::awaitable<void> responder::handle(const accepted_message& m, handling how)
     auto spec = command_for(opts_, m);
     log::debug("running " + spec.argv.front());
     const auto started = std::chrono::steady_clock::now();
-    auto r = co_await run_command(spec);
+    command_result r;
+    try {
+      r = co_await run_command(spec);
+    } catch (const boost::system::system_error& e) {
+      // The run is ending (-t, a signal): the runner has ended the command's group.
+      if (e.code() == asio::error::operation_aborted)
+        audit_command_ended(audited, spec, std::chrono::steady_clock::now() - started);
+      throw;
+    }
     if (!r.error.empty()) log::error(r.error);
     const auto took = std::chrono::steady_clock::now() - started;
     audit_command(audited, spec, r, took);
@@ -83,6 +91,10 @@ void responder::answer(const audited_message& a, const std::string& payload) {
   ++replies_sent_;
   audit_reply(a, reply.size());
   remembered_.remember(m.hash, std::move(reply), remembered_replies::clock::now());
+}
+
+void responder::not_handled(const accepted_message& m, std::string_view why) {
+  audit_not_run(audited_message(m), why);
 }
 
 void responder::answer_again(const protocol::digest& request_hash) {

@@ -59,6 +59,7 @@ class responder final : public message_handler {
   bool has_command() const override { return !opts_.command.empty() || opts_.fixed_output.has_value(); }
   boost::asio::awaitable<void> handle(const accepted_message& m, handling how) override;
   void answer_again(const protocol::digest& request_hash) override;
+  void not_handled(const accepted_message& m, std::string_view why) override;
   std::uint64_t replies_sent() const override { return replies_sent_; }
 
  private:
