@@ -134,10 +134,11 @@ awaitable<diagnostic> publish(client& c, const std::string& subject, const std::
   co_return diagnostic{};
 }
 
-awaitable<diagnostic> create_push_consumer(client& c, const std::string& stream, const std::string& filter_subject,
-                                           const std::string& deliver_subject,
-                                           std::chrono::system_clock::time_point start,
-                                           std::chrono::nanoseconds timeout, std::uint64_t from_sequence) {
+awaitable<consumer_created> create_push_consumer(client& c, const std::string& stream,
+                                                 const std::string& filter_subject,
+                                                 const std::string& deliver_subject,
+                                                 std::chrono::system_clock::time_point start,
+                                                 std::chrono::nanoseconds timeout, std::uint64_t from_sequence) {
   nlohmann::json body = {
       {"stream_name", stream},
       {"config",
@@ -145,7 +146,7 @@ awaitable<diagnostic> create_push_consumer(client& c, const std::string& stream,
            {"deliver_subject", deliver_subject},
            {"ack_policy", "none"},
            {"filter_subject", filter_subject},
-           {"inactive_threshold", std::chrono::nanoseconds(std::chrono::minutes(1)).count()},
+           {"inactive_threshold", std::chrono::nanoseconds(consumer_inactivity).count()},
            {"mem_storage", true},
            {"num_replicas", 1},
        }},
@@ -158,8 +159,17 @@ awaitable<diagnostic> create_push_consumer(client& c, const std::string& stream,
     config["deliver_policy"] = "by_start_time";
     config["opt_start_time"] = rfc3339(start);
   }
+  consumer_created out;
   nlohmann::json answer;
-  co_return co_await call(c, "$JS.API.CONSUMER.CREATE." + stream, body.dump(), answer, timeout);
+  out.result = co_await call(c, "$JS.API.CONSUMER.CREATE." + stream, body.dump(), answer, timeout);
+  if (!out.result.error) out.name = answer.value("name", std::string());
+  co_return out;
+}
+
+awaitable<diagnostic> delete_consumer(client& c, const std::string& stream, const std::string& name,
+                                      std::chrono::nanoseconds timeout) {
+  nlohmann::json answer;
+  co_return co_await call(c, "$JS.API.CONSUMER.DELETE." + stream + "." + name, "", answer, timeout);
 }
 
 awaitable<write_result> publish_expecting(client& c, const std::string& subject, const std::string& payload,

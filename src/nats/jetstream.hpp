@@ -110,11 +110,19 @@ boost::asio::awaitable<stored_message> get_last_message(client& c, const std::st
 
 // An ephemeral push consumer that delivers to `deliver_subject` every stored message
 // on `filter_subject` stored at or after `start`, or from stream sequence
-// `from_sequence` when that is not 0 (no acks; removed by the server after a minute
-// without interest).
-boost::asio::awaitable<diagnostic> create_push_consumer(
+// `from_sequence` when that is not 0 (no acks). Whoever made it deletes it when done;
+// the server removes one left behind (its maker killed) after `consumer_inactivity`
+// without interest.
+inline constexpr std::chrono::seconds consumer_inactivity{5};
+struct consumer_created {
+  diagnostic result;
+  std::string name;  // for delete_consumer
+};
+boost::asio::awaitable<consumer_created> create_push_consumer(
     client& c, const std::string& stream, const std::string& filter_subject, const std::string& deliver_subject,
     std::chrono::system_clock::time_point start, std::chrono::nanoseconds timeout, std::uint64_t from_sequence = 0);
+boost::asio::awaitable<diagnostic> delete_consumer(client& c, const std::string& stream, const std::string& name,
+                                                   std::chrono::nanoseconds timeout);
 
 // The stream sequence of a message a push consumer delivered, from its reply subject
 // ($JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>..., or the longer form with

@@ -189,3 +189,29 @@ TEST_CASE("retained: a stream of that name that does not hold our subjects is le
   CHECK(unlimited.err.find("stream REMAPHORE keeps signals without a time limit, not the 24h0m0s") !=
         std::string::npos);
 }
+
+TEST_CASE("retained: a --since receiver deletes its consumer when it ends, and one killed -9 leaves it for 5 s at most") {
+  nats_server server("", {"-js", "-sd", "{{DIR}}/js"});
+  auto k = keygen();
+  node n(server.url(), k);
+  REQUIRE(run_remaphore({"-c", n.conf, "-s", "--retain", "-u", "kept"}).exit_code == 0);
+  auto consumers = [&] {
+    return js_api(server.url(), "$JS.API.STREAM.INFO.REMAPHORE", nullptr)["state"].value("consumer_count", -1);
+  };
+  REQUIRE(consumers() == 0);
+  // Ended by -t, and by SIGTERM: nothing left behind at once.
+  auto timed = run_remaphore({"-c", n.conf, "-u", "other", "-t", "1s", "--since", "1h"});
+  CHECK(timed.exit_code == 1);
+  CHECK(consumers() == 0);
+  auto stopped = start_receiver({"-c", n.conf, "-u", "other", "-t", "60s", "--since", "1h"});
+  REQUIRE(consumers() == 1);
+  stopped.signal(SIGTERM);
+  CHECK(stopped.wait(run_bound).exit_code == 143);
+  CHECK(consumers() == 0);
+  // Killed: the server's inactivity threshold removes it.
+  auto killed = start_receiver({"-c", n.conf, "-u", "other", "-t", "60s", "--since", "1h"});
+  REQUIRE(consumers() == 1);
+  killed.signal(SIGKILL);
+  killed.wait(run_bound);
+  CHECK(wait_until([&] { return consumers() == 0; }, 8s));
+}

@@ -62,6 +62,13 @@ awaitable<outcome> receiver::run() {
   log_drop_summaries(true);
   report_not_run();
   log_totals();
+  // A --since receiver's consumer goes with it, not a while after: also when a signal
+  // ended the run (the call is bounded by its own timeout).
+  if (!retained_consumer_.empty()) {
+    co_await asio::this_coro::reset_cancellation_state();
+    co_await asio::this_coro::throw_if_cancelled(false);
+    co_await stop_following(client_, cfg_, retained_consumer_);
+  }
   // The last reply must leave before the connection is closed.
   if (result == outcome::done && handler_.replies_sent() > 0) co_await client_.flush(flush_timeout);
   co_return result;
@@ -104,6 +111,7 @@ awaitable<bool> receiver::subscribe() {
     if (r.no_stream)
       log::info("no signal has been retained yet (no stream " + protocol::subjects::stream_name(cfg_.subject) + ")");
     retained_ = r.sub;
+    retained_consumer_ = r.consumer;
   }
   log::info(ready_text());
   if (opts_.on_ready) opts_.on_ready();
@@ -173,6 +181,8 @@ awaitable<void> receiver::follow_again() {
   if (r.no_stream) co_return;  // still nothing retained
   auto old = std::exchange(retained_, r.sub);
   if (old) client_.unsubscribe(old);
+  const auto old_consumer = std::exchange(retained_consumer_, r.consumer);
+  co_await stop_following(client_, cfg_, old_consumer);
   retained_wake_.cancel();
   log::info(retained_seq_ ? "reading retained signals again after reconnecting, after stream sequence " +
                                 std::to_string(retained_seq_)

@@ -100,10 +100,11 @@ asio::awaitable<retained_result> follow_retained(nats::client& c, const protocol
   auto start = std::chrono::system_clock::now() -
                std::chrono::duration_cast<std::chrono::system_clock::duration>(since + cfg.allow_skew);
   auto stream = protocol::subjects::stream_name(cfg.subject);
-  auto d = co_await nats::js::create_push_consumer(c, stream, filter, r.sub->subject(), start, api_timeout,
-                                                   after_sequence > 0 ? after_sequence + 1 : 0);
-  r.ec = d.error;
-  r.why = d.reason;
+  auto made = co_await nats::js::create_push_consumer(c, stream, filter, r.sub->subject(), start, api_timeout,
+                                                      after_sequence > 0 ? after_sequence + 1 : 0);
+  r.ec = made.result.error;
+  r.why = made.result.reason;
+  r.consumer = made.name;
   if (r.ec == nats::errc::server_error && r.why.find("stream not found") != std::string::npos) {
     r.no_stream = true;
     r.ec.clear();
@@ -113,6 +114,13 @@ asio::awaitable<retained_result> follow_retained(nats::client& c, const protocol
     r.sub = nullptr;
   }
   co_return r;
+}
+
+asio::awaitable<void> stop_following(nats::client& c, const protocol::config& cfg, const std::string& consumer) {
+  if (consumer.empty() || !c.connected()) co_return;
+  auto d = co_await nats::js::delete_consumer(c, protocol::subjects::stream_name(cfg.subject), consumer, 1s);
+  if (d.error) log::debug("consumer " + consumer + " not deleted (" + d.reason + "): the server removes it within " +
+                          std::to_string(nats::js::consumer_inactivity.count()) + "s");
 }
 
 }  // namespace remaphore::core
