@@ -22,7 +22,7 @@ TEST_CASE("printable: controls, C1 controls, bidi overrides and invalid UTF-8 ar
   CHECK(log::needs_escaping("x\ry"));
 }
 
-TEST_CASE("printable: on a terminal a reply with controls is escaped and framed; piped it stays as it came") {
+TEST_CASE("printable: on a terminal a reply with controls is escaped and framed, and piped it stays as it came") {
   protocol::peer p{"com.x.db.1", {}, {"*"}};
   const std::string forged = "0,real\rcom.example.db.9,0,all fine\n";
   CHECK(core::format_reply_text({&p, forged}, "M", true) ==
@@ -32,7 +32,7 @@ TEST_CASE("printable: on a terminal a reply with controls is escaped and framed;
   CHECK(core::format_reply_text({&p, "0,fine\n"}, "M", true) == "com.x.db.1,0,fine\n");
 }
 
-TEST_CASE("printable: log records show a peer's controls; JSON records turn invalid UTF-8 into U+FFFD") {
+TEST_CASE("printable: log records show a peer's controls, and JSON records turn invalid UTF-8 into U+FFFD") {
   const std::string_view verb = "re\x1b[2Jstart";
   const log::field fields[] = {{"verb", verb}};
   const auto text = log::format_record(log::format::text, log::level::warn, "drop \x1b]0;x\x07", fields, 0);
