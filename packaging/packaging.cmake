@@ -31,7 +31,14 @@ add_custom_command(OUTPUT changelog.gz
   DEPENDS ${remaphore_pkg}/debian/changelog VERBATIM)
 add_custom_target(manpage ALL DEPENDS remaphore.1.gz changelog.gz)
 install(FILES ${CMAKE_BINARY_DIR}/remaphore.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES README.md ${remaphore_pkg}/debian/copyright ${CMAKE_BINARY_DIR}/changelog.gz
+# The README for users: README.md without building, benchmarks and pictures.
+add_custom_command(OUTPUT user/README.md
+  COMMAND ${CMAKE_COMMAND} -E make_directory user
+  COMMAND awk -f ${remaphore_pkg}/user_readme.awk ${CMAKE_SOURCE_DIR}/README.md > user/README.md
+  DEPENDS ${remaphore_pkg}/user_readme.awk ${CMAKE_SOURCE_DIR}/README.md VERBATIM)
+add_custom_target(user_readme ALL DEPENDS user/README.md)
+add_dependencies(manpage user_readme)
+install(FILES ${CMAKE_BINARY_DIR}/user/README.md ${remaphore_pkg}/debian/copyright ${CMAKE_BINARY_DIR}/changelog.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The listener unit names the binary by its installed path.
@@ -57,7 +64,11 @@ install(FILES ${CMAKE_BINARY_DIR}/completion/remaphore.bash
 install(FILES ${CMAKE_BINARY_DIR}/completion/_remaphore DESTINATION ${remaphore_zsh_dir})
 
 install(FILES ${remaphore_pkg}/examples/remaphore.conf DESTINATION ${remaphore_examples})
-install(FILES ${remaphore_pkg}/examples/listen/web.conf DESTINATION ${remaphore_examples}/listen)
+install(FILES ${remaphore_pkg}/examples/listen/web.conf ${remaphore_pkg}/examples/listen/restart-nginx.conf
+        DESTINATION ${remaphore_examples}/listen)
+install(FILES ${remaphore_pkg}/examples/polkit/50-remaphore-restart.rules DESTINATION ${remaphore_examples}/polkit)
+install(FILES ${remaphore_pkg}/examples/sudo/remaphore.sudoers ${remaphore_pkg}/examples/sudo/unit-sudo.conf
+        DESTINATION ${remaphore_examples}/sudo)
 
 # /etc/remaphore: the commented config template (no keys) and the folder of listener
 # files. An existing config is never replaced: not by `cmake --install`, and in the

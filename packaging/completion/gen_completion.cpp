@@ -2,7 +2,10 @@
 // table that --help prints, so that completion cannot miss or invent an option.
 //   @OPTIONS@            every option word: -s --send -r --request ...
 //   @VALUE_OPTIONS@      the words of the options that take a value
-//   @ZSH_SPECS@          one zsh _arguments spec per option, with its help text
+//   @MODE_OPTIONS@       bash assignments _remaphore_options_<mode>='...': the options
+//                        a mode takes (-s: send, -r: request, ...), once it is chosen
+//   @ZSH_SPECS@          one zsh _arguments spec per option, with its help text; a
+//                        mode option excludes what its mode does not take
 //   @INCLUDE file@       the text of `file` (beside the template), e.g. the awk
 //                        program that reads a config; it must hold no single quote,
 //                        as the scripts pass it in single quotes
@@ -17,8 +20,13 @@
 
 namespace {
 
+using remaphore::app::mode;
+using remaphore::app::detail::mode_bit;
 using remaphore::app::detail::option_spec;
 using remaphore::app::detail::option_table;
+
+// The modes an option chooses that take other options (not -h, --version).
+bool chooses_working_mode(const option_spec& o) { return o.selects && *o.selects != mode::help && *o.selects != mode::version; }
 
 std::string words_of(const option_spec& o) {
   std::string w;
@@ -32,6 +40,44 @@ std::string option_words(bool only_with_value) {
     if (only_with_value && o.value_name.empty()) continue;
     if (!out.empty()) out += ' ';
     out += words_of(o);
+  }
+  return out;
+}
+
+// The options mode option `chooser` leaves to type: those its mode takes, not another
+// mode's chooser (help and version included: they would end the run).
+std::string mode_option_words(const option_spec& chooser) {
+  std::string out;
+  for (const auto& o : option_table()) {
+    if (o.selects || !(o.modes & mode_bit(*chooser.selects))) continue;
+    out += (out.empty() ? "" : " ") + words_of(o);
+  }
+  return out;
+}
+
+// "_remaphore_options_send='-c --config ...'" for each mode option's mode.
+std::string mode_options() {
+  std::string out;
+  for (const auto& o : option_table()) {
+    if (!chooses_working_mode(o)) continue;
+    std::string name(o.long_name);
+    for (auto& c : name) c = c == '-' ? '_' : c;
+    out += "_remaphore_options_" + name + "='" + mode_option_words(o) + "'\n";
+  }
+  return out;
+}
+
+// What an option excludes once it is on the line: itself, and for a mode option every
+// option its mode does not take; for another option the mode options of modes that
+// do not take it.
+std::string zsh_exclusions(const option_spec& o) {
+  std::string out = words_of(o);
+  for (const auto& other : option_table()) {
+    if (&other == &o) continue;
+    const bool excluded = chooses_working_mode(o) ? (other.selects || !(other.modes & mode_bit(*o.selects)))
+                          : !o.selects          ? chooses_working_mode(other) && !(o.modes & mode_bit(*other.selects))
+                                                : false;
+    if (excluded) out += " " + words_of(other);
   }
   return out;
 }
@@ -54,11 +100,10 @@ std::string zsh_description(std::string_view help) {
 std::string zsh_spec(const option_spec& o) {
   const bool takes_value = !o.value_name.empty();
   const std::string long_word = "--" + std::string(o.long_name) + (takes_value ? "=" : "");
-  std::string spec = "    ";
+  std::string spec = "    '(" + zsh_exclusions(o) + ")'";
   if (o.short_name) {
     const std::string short_word = std::string("-") + o.short_name + (takes_value ? "+" : "");
-    spec += "'(-" + std::string(1, o.short_name) + " --" + std::string(o.long_name) + ")'{" + short_word + "," +
-            long_word + "}'";
+    spec += "{" + short_word + "," + long_word + "}'";
   } else {
     spec += "'" + long_word;
   }
@@ -128,6 +173,9 @@ int main(int argc, char** argv) {
   if (!expand_includes(text, slash == std::string::npos ? "." : path.substr(0, slash))) return 1;
   replace_all(text, "@OPTIONS@", option_words(false));
   replace_all(text, "@VALUE_OPTIONS@", option_words(true));
+  std::string modes = mode_options();
+  if (!modes.empty()) modes.pop_back();
+  replace_all(text, "@MODE_OPTIONS@", modes);
   std::string specs = zsh_specs();
   if (!specs.empty()) specs.pop_back();  // the template's line ends the last one
   replace_all(text, "@ZSH_SPECS@", specs);

@@ -11,6 +11,7 @@
 #include <getopt.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "app/cli_table.hpp"
@@ -56,13 +57,7 @@ const option_spec* spec_of(int getopt_value) {
 }
 
 // "-s", "--send", "--timeout=5s" or "--": one of our options, never a value.
-bool is_our_option(std::string_view w) {
-  if (w == "--") return true;
-  if (w.size() == 2 && w[0] == '-') return detail::find_short(w[1]) != nullptr;
-  if (!w.starts_with("--")) return false;
-  w.remove_prefix(2);
-  return detail::find_long(w.substr(0, w.find('='))) != nullptr;
-}
+bool is_our_option(std::string_view w) { return w == "--" || detail::is_option_word(w); }
 
 bool apply_option(const option_spec& spec, const std::string& written, char** argv, cli_options& out, cli_error& err) {
   if (!spec.apply) return true;  // a mode option: counted in check_combinations
@@ -110,6 +105,9 @@ bool parse_cli(int argc, char** argv, cli_options& out, cli_error& err) {
     if (!apply_option(*spec, written, argv, out, err)) return false;
     given.push_back({spec, std::move(written)});
   }
+  // The environment sits between -c and the default, for every mode (a unit or a CI
+  // job sets it once for all its calls).
+  if (const char* env = std::getenv("REMAPHORE_CONFIG"); !out.config_given && env && *env) out.config_path = env;
   out.rest_after_dashes = optind > 0 && optind <= argc && std::strcmp(argv[optind - 1], "--") == 0;
   for (int i = optind; i < argc; ++i) out.rest.emplace_back(argv[i]);
   return detail::check_combinations(given, out, err);

@@ -31,14 +31,15 @@ struct requirement {
 const requirement requirements[] = {
     {"batch-timeout", "batch", "it bounds each batch of a rolling request"},
     {"batch-stop-on-failure", "batch", "it stops a rolling request between batches"},
+    {"batch-sleep", "batch", "it pauses a rolling request between batches"},
 };
 
 // "receiving, sending (-s) and requests (-r)" for the modes in `bits`.
 std::string purpose(unsigned bits) {
   static const std::pair<unsigned, std::string_view> names[] = {
       {in_receive, "receiving"}, {in_send, "sending (-s)"},           {in_request, "requests (-r)"},
-      {in_discover, "--discover"}, {in_print_config, "-C"},         {in_check_config, "--check-config"},
-      {in_keygen, "--keygen"},
+      {in_print_config, "-C"},   {in_check_config, "--check-config"}, {in_keygen, "--keygen"},
+      {in_lock, "--lock"},       {in_lock_status, "--lock-status"}, {in_discover, "--discover"},
   };
   std::vector<std::string_view> parts;
   for (const auto& [bit, name] : names)
@@ -104,6 +105,17 @@ bool check_requirements(const std::vector<given_option>& given, cli_error& err) 
   return true;
 }
 
+// A lock runs a command, at most 1000 slots; the status takes no words after its options.
+bool check_lock(const cli_options& out, cli_error& err) {
+  if (out.what == mode::lock && out.rest.empty())
+    return fail(err, "--lock " + out.lock_name + " needs a command to run while the lock is held");
+  if (out.what == mode::lock && out.count > 1000)
+    return fail(err, "-n " + std::to_string(out.count) + ": a lock has at most 1000 slots");
+  if (out.what == mode::lock_status && !out.rest.empty())
+    return fail(err, "--lock-status takes no command ('" + out.rest.front() + "')");
+  return true;
+}
+
 }  // namespace
 
 bool check_combinations(const std::vector<given_option>& given, cli_options& out, cli_error& err) {
@@ -118,36 +130,62 @@ bool check_combinations(const std::vector<given_option>& given, cli_options& out
     return fail(err, "send one verb at a time (-v takes a list only when receiving)");
   if (out.what == mode::discover && !out.rest.empty())
     return fail(err, "--discover sends no payload: '" + out.rest.front() + "' is not one of its options");
-  return true;
+  if (!check_lock(out, err)) return false;
+  return check_payload_words(out, err);
 }
 
 }  // namespace detail
 
 namespace {
 
-// Words that look like remaphore's -t, -o or -u: the options a misplaced word most
-// often changes the meaning of (a wait without its deadline, a receiver that does
-// not stop, a filter that is not applied).
-bool looks_like_misplaced_option(std::string_view w) {
-  for (std::string_view exact : {"-t", "-o", "-u", "--timeout", "--once", "--uuid"})
-    if (w == exact) return true;
-  for (std::string_view prefix : {"-t=", "-u=", "--timeout=", "--uuid="})
-    if (w.starts_with(prefix)) return true;
-  return false;
+// The words of the payload or command that are exactly one of our options.
+std::vector<std::string> option_words(const cli_options& o) {
+  std::vector<std::string> out;
+  if (o.rest_after_dashes) return out;  // "--" made the split explicit
+  for (const auto& w : o.rest)
+    if (detail::is_option_word(w)) out.push_back(w);
+  return out;
+}
+
+// "'-D'", "'-D' and '-t'", "'-D', '-t' and '-o'".
+std::string quoted_list(const std::vector<std::string>& words) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) out += i + 1 == words.size() ? " and " : ", ";
+    out += "'" + words[i] + "'";
+  }
+  return out;
 }
 
 }  // namespace
 
+namespace detail {
+
+// `remaphore -s -v restart now -D com.acme.web.2` would send "now -D com.acme.web.2"
+// to every host: a payload word that is one of our options is refused instead.
+bool check_payload_words(const cli_options& o, cli_error& err) {
+  if (o.what != mode::send && o.what != mode::request) return true;
+  const auto words = option_words(o);
+  if (words.empty()) return true;
+  const bool one = words.size() == 1;
+  return fail(err, "the payload holds " + quoted_list(words) + ", which " + (one ? "is an option" : "are options") +
+                       " of remaphore: options end at the first argument that is not an option ('" +
+                       o.rest.front() + "'), so " + (one ? "it" : "they") +
+                       " would be sent as payload. Put remaphore's options before the payload, or put -- before "
+                       "the payload to send it as written");
+}
+
+}  // namespace detail
+
 std::optional<std::string> misplaced_option_warning(const cli_options& o) {
-  if (o.rest_after_dashes) return std::nullopt;
-  if (o.what != mode::receive && o.what != mode::send && o.what != mode::request) return std::nullopt;
-  const auto it =
-      std::find_if(o.rest.begin(), o.rest.end(), [](const std::string& w) { return looks_like_misplaced_option(w); });
-  if (it == o.rest.end()) return std::nullopt;
-  const std::string part = o.what == mode::receive ? "the command" : "the payload";
-  return "'" + *it + "' is part of " + part + ", not an option of remaphore: options end at the first argument " +
-         "that is not an option ('" + o.rest.front() + "'). Put remaphore's options first, or use -- before " + part +
-         " to say it is meant as written";
+  if (o.what != mode::receive && o.what != mode::lock) return std::nullopt;
+  const auto words = option_words(o);
+  if (words.empty()) return std::nullopt;
+  const bool one = words.size() == 1;
+  return quoted_list(words) + (one ? " is" : " are") + " part of the command, not " +
+         (one ? "an option" : "options") +
+         " of remaphore: options end at the first argument that is not an option ('" + o.rest.front() +
+         "'). Put remaphore's options first, or use -- before the command to say it is meant as written";
 }
 
 }  // namespace remaphore::app

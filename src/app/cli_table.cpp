@@ -40,6 +40,7 @@ bool non_empty(const std::string& name, std::string_view v, std::string_view wha
 bool set_config(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
   if (!non_empty(n, v, "a file name", err)) return false;
   o.config_path = v;
+  o.config_given = true;
   return true;
 }
 
@@ -87,6 +88,13 @@ bool add_verbs(const std::string& n, std::string_view v, cli_options& o, cli_err
   return added > 0 || fail(err, n + " needs at least one verb");
 }
 
+bool set_lock_name(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  if (const auto why = protocol::subjects::why_not_lock_name(v))
+    return fail(err, "invalid lock name for " + n + ": '" + std::string(v) + "': " + *why);
+  o.lock_name = v;
+  return true;
+}
+
 // A space would make the rest a queue group or reply subject on the wire, a wildcard
 // would widen what a receiver hears.
 bool set_subject(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
@@ -107,13 +115,23 @@ bool set_count(const std::string& n, std::string_view v, cli_options& o, cli_err
   return true;
 }
 
+// "N" destinations at a time, or "N%" of the peers matching -D.
 bool set_batch(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  const bool percent = v.ends_with('%');
+  const auto digits = percent ? v.substr(0, v.size() - 1) : v;
+  const unsigned long most = percent ? 100 : 1000000;
   unsigned long k = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), k);
-  if (ec != std::errc{} || end != v.data() + v.size() || k == 0 || k > 1000000)
-    return fail(err, "invalid batch size for " + n + ": '" + std::string(v) + "' (a number from 1 to 1000000)");
-  o.batch = static_cast<unsigned>(k);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), k);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || k == 0 || k > most)
+    return fail(err, "invalid batch size for " + n + ": '" + std::string(v) +
+                         "' (a number from 1 to 1000000, or a share from 1% to 100%)");
+  (percent ? o.batch_percent : o.batch) = static_cast<unsigned>(k);
   return true;
+}
+
+bool set_batch_sleep(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  o.batch_sleep = duration_of(n, v, "", "30s, 2m", err);
+  return o.batch_sleep.has_value();
 }
 
 // 0 is a value of its own, as for -t: the batch waits until all of it answered.
@@ -125,6 +143,12 @@ bool set_batch_timeout(const std::string& n, std::string_view v, cli_options& o,
 bool set_since(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
   o.since = duration_of(n, v, "", "10m, 2h", err);
   return o.since.has_value();
+}
+
+bool set_metrics(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
+  std::string why;
+  o.metrics = protocol::parse_listen_address(v, why);
+  return o.metrics || fail(err, "invalid address for " + n + ": '" + std::string(v) + "': " + why);
 }
 
 bool set_connect_timeout(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
@@ -154,7 +178,8 @@ bool set_flag(const std::string&, std::string_view, cli_options& o, cli_error&) 
   return true;
 }
 
-constexpr unsigned uses_config = in_network | in_check_config;
+constexpr unsigned connects = in_messaging | in_locks | in_discover;
+constexpr unsigned uses_config = connects | in_check_config;
 constexpr auto modes = option_group::modes;
 constexpr auto options = option_group::options;
 
@@ -169,46 +194,58 @@ const option_spec table[] = {
     {0, "keygen", "", in_keygen, mode::keygen, nullptr, modes, "print a fresh key pair as an [ Identities ] line"},
     {0, "discover", "", in_discover, mode::discover, nullptr, modes,
      "list who is listening among the peers matching -D, running\nnothing, and whether each would accept -v (default 5s)"},
+    {0, "lock", "NAME", in_lock, mode::lock, set_lock_name, modes,
+     "run the command while holding one of -n slots (default 1) of the\nfleet-wide lock NAME (JetStream)"},
+    {0, "lock-status", "NAME", in_lock_status, mode::lock_status, set_lock_name, modes,
+     "list who holds the lock NAME, and how many wait"},
 
     {'c', "config", "FILE", uses_config, std::nullopt, set_config, options,
-     "config file (default /etc/remaphore/remaphore.conf)"},
-    {'D', "dest", "DEST", in_network, std::nullopt, set_dest, options,
+     "config file (default: $REMAPHORE_CONFIG, else\n/etc/remaphore/remaphore.conf)"},
+    {'D', "dest", "DEST", in_messaging | in_discover, std::nullopt, set_dest, options,
      "send, discover: destination pattern (default **);\nreceive: accept only this exact destination"},
     {'d', "no-dest-filter", "", in_receive, std::nullopt, set_flag<&cli_options::no_dest_filter>, options,
      "receive: accept any destination"},
     {'o', "once", "", in_receive, std::nullopt, set_flag<&cli_options::once>, options,
      "receive: exit after the first accepted message"},
-    {'p', "pubkey", "KEY", in_network, std::nullopt, set_pubkey, options,
-     "send: the identity to sign with; receive: accept only this sender"},
-    {'t', "timeout", "DUR", in_network, std::nullopt, set_timeout, options,
+    {'p', "pubkey", "KEY", in_messaging | in_lock | in_discover, std::nullopt, set_pubkey, options,
+     "send, --lock: the identity to sign with; receive: accept only\nthis sender"},
+    {'t', "timeout", "DUR", in_messaging | in_lock | in_discover, std::nullopt, set_timeout, options,
      "give up after DUR (Go syntax: 90s, 5m, 1h30m); exit code 1;\n-t 0 means no timeout"},
     {'u', "uuid", "ID", in_messaging, std::nullopt, set_uuid, options,
      "send: message id; receive: accept only this id (implies -o)"},
-    {'v', "verb", "V[,V...]", in_network, std::nullopt, add_verbs, options,
+    {'v', "verb", "V[,V...]", in_messaging | in_discover, std::nullopt, add_verbs, options,
      "send: the verb (default ping); receive: accept only these verbs;\n"
      "discover: the verb each host is judged for (default ping)"},
     {'S', "subject", "S", in_messaging, std::nullopt, set_subject, options,
      "use subject <root>.S instead of <root>.all (no spaces or wildcards)"},
-    {'n', "count", "K", in_receive, std::nullopt, set_count, options,
-     "receive: wait until K distinct peers sent a matching message\n(with -u, instead of the one message -u implies)"},
+    {'n', "count", "K", in_receive | in_lock, std::nullopt, set_count, options,
+     "receive: wait until K distinct peers sent a matching message\n(with -u, instead of the one message -u implies);"
+     "\nthe number of slots with --lock (at most 1000)"},
     {0, "retain", "", in_send, std::nullopt, set_flag<&cli_options::retain>, options,
      "send: also keep the signal in a JetStream stream (retain_max_age,\ndefault 24h) for receivers that start later"},
     {0, "since", "DUR", in_receive, std::nullopt, set_since, options,
      "receive: also accept signals retained within DUR (positive)"},
-    {0, "json", "", in_request | in_discover, std::nullopt, set_flag<&cli_options::json>, options,
-     "request, discover: print each reply as a JSON object per line,\nthen a summary object"},
-    {0, "batch", "N", in_request, std::nullopt, set_batch, options,
-     "request: ask N peers at a time, each by its own destination;\n"
-     "the next N when these answered or --batch-timeout passed"},
+    {0, "json", "", in_request | in_lock_status | in_discover, std::nullopt, set_flag<&cli_options::json>, options,
+     "request, discover: print each reply as a JSON object per line,\nthen a summary object; with --lock-status: one JSON object"},
+    {0, "batch", "N[%]", in_request, std::nullopt, set_batch, options,
+     "request: ask N peers (N%: that share of the peers matching -D)\n"
+     "at a time, each by its own destination; the next N when these\n"
+     "answered or --batch-timeout passed"},
     {0, "batch-timeout", "DUR", in_request, std::nullopt, set_batch_timeout, options,
      "request with --batch: how long each batch waits (default 10s;\n"
      "0 = until all of it answered); -t still ends the whole run"},
     {0, "batch-stop-on-failure", "", in_request, std::nullopt, set_flag<&cli_options::batch_stop_on_failure>, options,
      "request with --batch: start no further batch after a non-zero\nexit code or a silent peer; exit 1"},
+    {0, "batch-sleep", "DUR", in_request, std::nullopt, set_batch_sleep, options,
+     "request with --batch: pause DUR between two batches"},
+    {0, "require-all", "", in_request, std::nullopt, set_flag<&cli_options::require_all>, options,
+     "request: exit 1 unless every addressed peer answered with exit\ncode 0; the failed and the silent are named"},
     {0, "sort", "", in_request, std::nullopt, set_flag<&cli_options::sort>, options,
      "request: print the replies sorted by destination, at the end"},
-    {0, "connect-timeout", "DUR", in_network, std::nullopt, set_connect_timeout, options, "per server (default 2s)"},
-    {0, "connect-retry", "", in_network, std::nullopt, set_flag<&cli_options::connect_retry>, options,
+    {0, "metrics", "ADDR", in_receive, std::nullopt, set_metrics, options,
+     "receive: serve Prometheus metrics at http://ADDR/metrics\n(PORT alone: 127.0.0.1:PORT; config: metrics: ADDR)"},
+    {0, "connect-timeout", "DUR", connects, std::nullopt, set_connect_timeout, options, "per server (default 2s)"},
+    {0, "connect-retry", "", connects, std::nullopt, set_flag<&cli_options::connect_retry>, options,
      "with no server reachable, keep trying until -t passes instead\nof exit 3 at once (config: connect_retry: yes)"},
     {0, "log-level", "L", in_any, std::nullopt, set_log_level, options,
      "error, warn, info (default) or debug; logs go to stderr"},
@@ -253,6 +290,8 @@ unsigned mode_bit(mode m) {
     case mode::keygen: return in_keygen;
     case mode::help: return in_help;
     case mode::version: return in_version;
+    case mode::lock: return in_lock;
+    case mode::lock_status: return in_lock_status;
   }
   return 0;
 }
@@ -271,6 +310,13 @@ const option_spec* find_long(std::string_view name) {
   return nullptr;
 }
 
+bool is_option_word(std::string_view w) {
+  if (w.size() >= 2 && w[0] == '-' && w[1] != '-') return (w.size() == 2 || w[2] == '=') && find_short(w[1]);
+  if (!w.starts_with("--") || w.size() == 2) return false;
+  w.remove_prefix(2);
+  return find_long(w.substr(0, w.find('='))) != nullptr;
+}
+
 }  // namespace detail
 
 std::string usage_text() {
@@ -278,23 +324,32 @@ std::string usage_text() {
        remaphore -s [options] [payload...]          send a message
        remaphore -r [options] [payload...]          send a request, print every reply
        remaphore --discover [options]               list who is listening, running nothing
+       remaphore --lock NAME [-n SLOTS] [options] command...
+                                                    run a command holding a fleet-wide lock
+       remaphore --lock-status NAME [--json]        who holds the lock
        remaphore -C | --check-config | --keygen
 
 Modes:
 )" + detail::usage_lines(detail::option_group::modes) +
          "\nOptions:\n" + detail::usage_lines(detail::option_group::options) + R"(
 Options end at the first argument that is not an option (or at --): the rest is the
-payload (send, request; default ping) or the command (receive), even words that look
-like options. An option that does nothing in the chosen mode, or two that contradict
-each other, are refused (exit 2).
+payload (send, request; default ping) or the command (receive). A payload that holds
+one of the options above is refused (exit 2): put -- before it to send it as written;
+a command that holds one is run as it is, with a warning. An option that does nothing
+in the chosen mode, or two that contradict each other, are refused (exit 2).
 
 A receiver runs its command as `command... VERB PAYLOAD` (never through a shell) with
 REMAPHORE_SENDER, REMAPHORE_VERB, REMAPHORE_TIME, REMAPHORE_UUID, REMAPHORE_MSG and
 REMAPHORE_DESTMATCH set.
 
-Exit codes: 0 received / sent; 1 nothing before the timeout (with
---batch-stop-on-failure: not every peer answered 0); 2 usage or config error;
-3 runtime error (cannot connect, auth refused); 130/143 interrupted (SIGINT/SIGTERM).
+A locked command gets REMAPHORE_LOCK, REMAPHORE_LOCK_SLOT and REMAPHORE_LOCK_TOKEN
+(a fencing token that grows with every grant of the lock).
+
+Exit codes: 0 received / sent; 1 nothing before the timeout (with --require-all or
+--batch-stop-on-failure: not every peer answered 0; --lock: no slot before -t);
+2 usage or config error; 3 runtime error (cannot connect, auth refused, no
+JetStream); --lock: the command's own, or 4 when the lease was lost and the command
+ended for it; 130/143/129 ended by SIGINT, SIGTERM or SIGHUP.
 )";
 }
 

@@ -23,12 +23,13 @@ enum mode_bits : unsigned {
   in_keygen = 1u << 5,
   in_help = 1u << 6,
   in_version = 1u << 7,
-  in_discover = 1u << 8,
+  in_lock = 1u << 8,
+  in_lock_status = 1u << 9,
+  in_discover = 1u << 10,
 };
 inline constexpr unsigned in_messaging = in_receive | in_send | in_request;
-// Every mode that talks to a server.
-inline constexpr unsigned in_network = in_messaging | in_discover;
-inline constexpr unsigned in_any = 0x1ffu;
+inline constexpr unsigned in_locks = in_lock | in_lock_status;
+inline constexpr unsigned in_any = 0x7ffu;
 
 unsigned mode_bit(mode m);
 
@@ -62,9 +63,14 @@ struct given_option {
 std::span<const option_spec> option_table();
 const option_spec* find_short(char name);
 const option_spec* find_long(std::string_view name);
+// A word that is exactly one of our options: "-D", "-t=5s" (Go's form), "--dest",
+// "--dest=x". Not "--", and not a cluster of short options or a value glued on.
+bool is_option_word(std::string_view w);
 
 // Sets out.what from the mode options given and refuses an option that does nothing
 // in that mode or contradicts another (cli_rules.cpp).
 bool check_combinations(const std::vector<given_option>& given, cli_options& out, cli_error& err);
+// Refuses a payload (-s, -r) that holds one of our options (cli_rules.cpp).
+bool check_payload_words(const cli_options& o, cli_error& err);
 
 }  // namespace remaphore::app::detail

@@ -27,19 +27,29 @@ bool fail(const std::string& message) {
   return false;
 }
 
+std::string not_regular_why(mode_t mode) {
+  if (S_ISDIR(mode)) return "it is a directory";
+  if (S_ISFIFO(mode)) return "it is a FIFO, not a regular file";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "it is a device, not a regular file";
+  if (S_ISSOCK(mode)) return "it is a socket, not a regular file";
+  return "it is not a regular file";
+}
+
 // Reads a file, up to `limit` bytes, and its stat; on failure `why` says why, in the
 // words of strerror ("No such file or directory"). The limit keeps a mistaken path
 // (/dev/zero, a log file) from reading without end: a caller that needs the whole
 // file treats `limit` bytes read as too large.
+// Only a regular file is read: a FIFO nobody writes would block the open and the
+// read for ever (O_NONBLOCK keeps the open from waiting for a writer).
 bool read_file(const std::string& path, std::size_t limit, std::string& text, struct stat& st, std::string& why) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     why = std::strerror(errno);
     return false;
   }
   bool ok = ::fstat(fd, &st) == 0;
-  if (ok && S_ISDIR(st.st_mode)) {
-    why = "it is a directory";
+  if (ok && !S_ISREG(st.st_mode)) {
+    why = not_regular_why(st.st_mode);
     ok = false;
   }
   char buf[8192];

@@ -90,9 +90,29 @@ nats::options nats_options(const cli_options& cli, const protocol::config& cfg, 
   return o;
 }
 
+namespace {
+
+// Which identity the server saw: "Authorization Violation" or "Permissions
+// Violation" alone does not say which of the server and the identity is wrong.
+std::string identity_used(const nats::client& c, const protocol::config& cfg) {
+  std::string how = !cfg.credentials.empty() ? "credentials " + cfg.credentials
+                    : !cfg.nkey_seed.empty() ? "nkey seed " + cfg.nkey_seed
+                    : !cfg.token.empty()     ? "token auth"
+                    : !cfg.user.empty()      ? "user " + cfg.user
+                                             : "no credentials";
+  if (!c.auth_key().empty()) how += ", user key " + c.auth_key();
+  return how;
+}
+
+}  // namespace
+
+void log_refusal(const std::string& what, const nats::client& c, const nats::diagnostic& why,
+                 const protocol::config& cfg) {
+  log::error(what + ": '" + why.reason + "' (server " + why.server + ", " + identity_used(c, cfg) + ")");
+}
+
 // The server's own words are kept: they are what an admin can search for; with them
-// go the server and the identity we used, since "Authorization Violation" alone does
-// not say which of them is wrong.
+// go the server and the identity we used.
 boost::asio::awaitable<bool> connect_or_log(nats::client& c, const protocol::config& cfg) {
   auto ec = co_await c.connect();
   if (!ec) co_return true;
@@ -100,14 +120,14 @@ boost::asio::awaitable<bool> connect_or_log(nats::client& c, const protocol::con
   if (cs.cancelled() != boost::asio::cancellation_type::none) co_return false;  // the deadline says why
   const auto& why = c.last_error();
   if (ec == nats::errc::auth_failed) {
-    std::string how = !cfg.credentials.empty() ? "credentials " + cfg.credentials
-                      : !cfg.nkey_seed.empty() ? "nkey seed " + cfg.nkey_seed
-                      : !cfg.token.empty()     ? "token auth"
-                      : !cfg.user.empty()      ? "user " + cfg.user
-                                               : "no credentials";
-    if (!c.auth_key().empty()) how += ", user key " + c.auth_key();
-    log::error("the server refused our credentials: '" + why.reason + "' (server " + c.refused_by() + ", " + how + ")");
+    log::error("the server refused our credentials: '" + why.reason + "' (server " + c.refused_by() + ", " +
+               identity_used(c, cfg) + ")");
     if (why.attempts.size() > 1) log::error("servers tried: " + why.text());
+  } else if (ec == nats::errc::permission_denied) {
+    // What was published with the handshake (remaphore -s).
+    log_refusal("the server refused the message", c, why, cfg);
+  } else if (ec == nats::errc::max_payload_exceeded) {
+    log::error("cannot send: " + why.text());
   } else {
     log::error("cannot connect: " + why.text());
   }

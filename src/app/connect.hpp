@@ -29,6 +29,11 @@ nats::options nats_options(const cli_options& cli, const protocol::config& cfg, 
 // Connects, or logs why not and returns false.
 boost::asio::awaitable<bool> connect_or_log(nats::client& c, const protocol::config& cfg);
 
+// "<what>: '<the server's words>' (server URL, <the identity used>)": a refusal by the
+// server (errc::permission_denied), verbatim.
+void log_refusal(const std::string& what, const nats::client& c, const nats::diagnostic& why,
+                 const protocol::config& cfg);
+
 // Connects within the deadline (-t), runs `work` on the connection until it ends or
 // a signal arrives (128 + N), and closes. Exit 3 when no connection was made.
 using connected_work = std::function<boost::asio::awaitable<int>(nats::client&)>;

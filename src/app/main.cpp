@@ -7,6 +7,7 @@
 #include "app/cli.hpp"
 #include "app/config_load.hpp"
 #include "app/modes.hpp"
+#include "app/replay_record.hpp"
 #include "log/log.hpp"
 #include "protocol/config.hpp"
 #include "protocol/keys.hpp"
@@ -35,6 +36,8 @@ int run_network_mode(const cli_options& cli, const protocol::config& cfg, deadli
         case mode::send: co_return co_await run_send(cli, cfg, until);
         case mode::request: co_return co_await run_request(cli, cfg, until);
         case mode::discover: co_return co_await run_discover(cli, cfg, until);
+        case mode::lock: co_return co_await run_lock(cli, cfg, until);
+        case mode::lock_status: co_return co_await run_lock_status(cli, cfg, until);
         default: co_return co_await run_receive(cli, cfg, until);
       }
     };
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
   protocol::config cfg;
   if (!load_config(cli.config_path, cfg)) return exit_usage;
   if (cli.what == mode::check_config) {
+    if (!check_replay_record_place(cli.config_path, cfg)) return exit_usage;
     print_summary(cli.config_path, cfg);
     return exit_ok;
   }

@@ -18,5 +18,7 @@ boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::con
 boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg, deadline until);
 boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg, deadline until);
 boost::asio::awaitable<int> run_discover(const cli_options& cli, const protocol::config& cfg, deadline until);
+boost::asio::awaitable<int> run_lock(const cli_options& cli, const protocol::config& cfg, deadline until);
+boost::asio::awaitable<int> run_lock_status(const cli_options& cli, const protocol::config& cfg, deadline until);
 
 }  // namespace remaphore::app

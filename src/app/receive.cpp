@@ -8,10 +8,12 @@
 #include "app/replay_record.hpp"
 #include "app/sd_notify.hpp"
 #include "core/discover/status_responder.hpp"
+#include "core/metrics/exporter.hpp"
 #include "core/output_echo.hpp"
 #include "core/receive/receiver.hpp"
 #include "core/replay/replay_cache.hpp"
 #include "core/respond/responder.hpp"
+#include "core/wait.hpp"
 #include "log/log.hpp"
 #include "protocol/skew.hpp"
 
@@ -69,20 +71,39 @@ core::status_responder_options status_options_of(const protocol::config& cfg) {
 }
 
 // The receiver (answering discoveries beside its messages), and beside it the
-// commands' output copied to our stdout; what is left of that output is written out
-// at the end.
+// commands' output copied to our stdout and, when asked for, the metrics served over
+// HTTP; what is left of that output is written out at the end.
 boost::asio::awaitable<int> receive_on(nats::client& c, const protocol::config& cfg, core::receiver_options o,
-                                       core::responder_options ro) {
+                                       core::responder_options ro,
+                                       const std::optional<protocol::listen_address>& metrics_at) {
   using namespace boost::asio::experimental::awaitable_operators;
+  core::listener_metrics metrics;
+  std::optional<core::metrics_exporter> exporter;
+  if (metrics_at) {
+    exporter.emplace(c.executor(), *metrics_at, metrics, c);
+    std::string why;
+    if (!exporter->open(why)) {
+      log::error(why);
+      co_return exit_runtime;
+    }
+    o.metrics = ro.metrics = &metrics;
+  }
+  auto serve_metrics = [&]() -> boost::asio::awaitable<void> {
+    if (exporter) co_return co_await exporter->run();
+    co_await core::until_stopped();
+  };
   core::output_echo echo(c.executor(), STDOUT_FILENO);
   ro.echo = &echo;
   core::responder responder(c, ro);
   core::status_responder status(c, cfg, status_options_of(cfg));
   o.discovery = &status;
   core::replay_cache seen(core::receiver_replay_window(cfg, o.since), replay_cache_capacity);
+  const auto until = o.deadline.value_or(std::chrono::steady_clock::time_point::max());
   core::receiver rx(c, cfg, std::move(o), responder, seen);
-  auto ended = co_await (rx.run() || echo.run());
-  echo.flush();
+  auto ended = co_await (rx.run() || echo.run() || serve_metrics());
+  // A stdout that takes nothing (its reader stopped) must not outlast -t.
+  if (const auto unwritten = echo.flush(until))
+    log::warn(std::to_string(unwritten) + " bytes of the commands' output were not written: stdout took none before -t");
   co_return ended.index() == 0 ? exit_code_of(std::get<0>(ended)) : exit_runtime;
 }
 
@@ -102,7 +123,7 @@ boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::
   plan.until = until;
   plan.long_lived = true;
   co_return co_await run_connected(cli, cfg, plan, [&](nats::client& c) -> boost::asio::awaitable<int> {
-    co_return co_await receive_on(c, cfg, o, responder_options_of(cli, cfg));
+    co_return co_await receive_on(c, cfg, o, responder_options_of(cli, cfg), cli.metrics ? cli.metrics : cfg.metrics);
   });
 }
 

@@ -24,4 +24,14 @@ std::optional<core::replay_record> open_replay_record_of(const protocol::config&
   return std::move(opened.record);
 }
 
+bool check_replay_record_place(const std::string& config_path, const protocol::config& cfg) {
+  auto where = core::resolve_replay_record(cfg.replay_record);
+  if (where.path.empty()) return true;  // off, or no place: receivers say so themselves
+  const auto why = core::why_not_a_replay_record(where.path);
+  if (why.empty()) return true;
+  log::error(protocol::config_where(config_path, cfg.lines.of("replay_record")) + "replay record " +
+             where.path.string() + ": " + why + "; receivers would use no host-wide record");
+  return false;
+}
+
 }  // namespace remaphore::app

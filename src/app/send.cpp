@@ -1,6 +1,8 @@
 // remaphore -s: sign, (retain), publish, and return once the server has the message.
 // Without --retain the message goes with the handshake (CONNECT, PUB, PING): the
-// server's one PONG says both that it let us in and that it has the message.
+// server's one PONG says both that it let us in and that it has the message, and a
+// refusal before it (a publish permission that excludes the subject) fails the
+// connect. A message over the server's max_payload is never written.
 #include <boost/asio/this_coro.hpp>
 
 #include "app/connect.hpp"
@@ -8,6 +10,7 @@
 #include "app/modes.hpp"
 #include "core/receive/retained.hpp"
 #include "log/log.hpp"
+#include "nats/error.hpp"
 #include "protocol/subjects.hpp"
 
 namespace remaphore::app {
@@ -32,14 +35,22 @@ boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::con
       }
     }
     auto ec = queued ? std::error_code() : c.publish(subject, wire);
+    if (ec == nats::errc::max_payload_exceeded) {
+      log::error("cannot send: " + nats::describe_payload_over(wire.size(), c.info().max_payload));
+      co_return exit_runtime;
+    }
     if (ec) {
       log::error("cannot publish: " + ec.message());
       co_return exit_runtime;
     }
     auto left = until ? std::chrono::duration_cast<std::chrono::nanoseconds>(*until - std::chrono::steady_clock::now())
                       : std::chrono::nanoseconds(5s);
-    if (auto ec = co_await c.flush(std::max(left, std::chrono::nanoseconds(0)))) {
-      log::error("the server did not confirm the message: " + ec.message());
+    nats::diagnostic why;
+    if (auto ec = co_await c.flush(std::max(left, std::chrono::nanoseconds(0)), why)) {
+      if (ec == nats::errc::permission_denied)
+        log_refusal("the server refused the message", c, why, cfg);
+      else
+        log::error("the server did not confirm the message: " + ec.message());
       co_return exit_runtime;
     }
     co_return exit_ok;

@@ -4,6 +4,7 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <string_view>
 
 #include "core/accepted_message.hpp"
 
@@ -25,6 +26,8 @@ class message_handler {
   // the remembered reply, if one was sent within the replay window.
   virtual void answer_again(const protocol::digest& request_hash) = 0;
   virtual std::uint64_t replies_sent() const = 0;
+  // An accepted message that will not be handled: the run ended while it waited.
+  virtual void not_handled(const accepted_message& m, std::string_view why) = 0;
 };
 
 }  // namespace remaphore::core

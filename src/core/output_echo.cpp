@@ -3,7 +3,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 
 #include "core/wait.hpp"
 
@@ -64,15 +66,30 @@ asio::awaitable<void> output_echo::run() {
   }
 }
 
-void output_echo::flush() {
+// Piece by piece when poll() says stdout takes one, so that a stdout that takes
+// nothing (a reader that stopped) holds us until `until` at most.
+std::size_t output_echo::flush(std::chrono::steady_clock::time_point until) {
+  using clock = std::chrono::steady_clock;
   while (queued() > 0) {
-    ssize_t n = ::write(fd_, buffer_.data() + offset_, queued());
+    int wait_ms = -1;
+    if (until != clock::time_point::max()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now()).count();
+      if (left <= 0) break;
+      wait_ms = static_cast<int>(std::min<long long>(left, 1'000'000));
+    }
+    pollfd p{fd_, POLLOUT, 0};
+    const int ready = ::poll(&p, 1, wait_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    const ssize_t n = ::write(fd_, buffer_.data() + offset_, std::min(queued(), piece));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     offset_ += static_cast<std::size_t>(n);
   }
+  const auto left_over = queued();
   buffer_.clear();
   offset_ = 0;
+  return left_over;
 }
 
 }  // namespace remaphore::core

@@ -5,12 +5,14 @@
 // Flow: the runner append()s each chunk it reads and awaits room() (above the bound
 // the command waits, as it would on a full pipe); run(), a branch of the receiver,
 // writes the queue out piece by piece whenever poll() says stdout is writable; at
-// the end flush() writes what is left. O_NONBLOCK is never set on stdout: the open
-// file may be shared with the shell that started us.
+// the end flush() writes what is left, until a deadline at most, and says how much it
+// could not. O_NONBLOCK is never set on stdout: the open file may be shared with the
+// shell that started us.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -24,7 +26,7 @@ class output_echo {
   void append(std::string_view bytes);
   boost::asio::awaitable<void> room();
   boost::asio::awaitable<void> run();
-  void flush();
+  std::size_t flush(std::chrono::steady_clock::time_point until = std::chrono::steady_clock::time_point::max());
 
   std::size_t queued() const { return buffer_.size() - offset_; }
 

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "log/printable.hpp"
+
 namespace remaphore::log {
 namespace {
 
@@ -32,9 +34,13 @@ bool stderr_is_journal() {
   return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
-// A record stays one line, whatever a peer put in a verb or a payload.
+// A record stays one line, whatever a peer put in a verb or a payload, and shows
+// the controls in it instead of passing them to the terminal (log/printable.hpp).
 void append_one_line(std::string& out, std::string_view text) {
-  for (char c : text) out += (c == '\n' || c == '\r') ? ' ' : c;
+  std::string line(text);
+  for (char& c : line)
+    if (c == '\n' || c == '\r') c = ' ';
+  out += printable(line, "\t");
 }
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -47,9 +53,7 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20 || c >= 0x7f) {
-          // Bytes outside printable ASCII are escaped one by one: the line stays
-          // valid JSON whatever encoding a peer's payload used.
+        if (c < 0x20 || c == 0x7f) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
@@ -59,6 +63,24 @@ void append_json_string(std::string& out, std::string_view s) {
     }
   }
   out += '"';
+}
+
+// Valid UTF-8 is kept; a byte that is not is U+FFFD, as -r --json writes it: the line
+// stays valid JSON whatever encoding a peer's payload used, and reads the same.
+void append_json_text(std::string& out, std::string_view s) {
+  std::string valid;
+  valid.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto n = utf8_sequence_length(s.substr(i));
+    if (n == 0) {
+      valid += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      valid += s.substr(i, n);
+      i += n;
+    }
+  }
+  append_json_string(out, valid);
 }
 
 std::string rfc3339_utc(std::int64_t unix_ns) {
@@ -80,11 +102,13 @@ void append_text_value(std::string& out, const field& f) {
   auto s = std::get<std::string_view>(f.value);
   bool quote = s.empty() || s.find_first_of(" \"=") != std::string_view::npos;
   if (!quote) return append_one_line(out, s);
-  out += '"';
+  std::string quoted;
   for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += (c == '\n' || c == '\r') ? ' ' : c;
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
   }
+  out += '"';
+  append_one_line(out, quoted);
   out += '"';
 }
 
@@ -115,7 +139,7 @@ std::string format_record(format f, level l, std::string_view text, std::span<co
   std::string line;
   if (f == format::json) {
     line = "{\"time\":\"" + rfc3339_utc(unix_ns) + "\",\"level\":\"" + names[static_cast<int>(l)] + "\",\"msg\":";
-    append_json_string(line, text);
+    append_json_text(line, text);
     for (const auto& fl : fields) {
       line += ',';
       append_json_string(line, fl.key);
@@ -123,7 +147,7 @@ std::string format_record(format f, level l, std::string_view text, std::span<co
       if (auto* n = std::get_if<std::int64_t>(&fl.value))
         line += std::to_string(*n);
       else
-        append_json_string(line, std::get<std::string_view>(fl.value));
+        append_json_text(line, std::get<std::string_view>(fl.value));
     }
     line += '}';
   } else {

@@ -1,26 +1,29 @@
 // The public operations of nats::client. Each coroutine keeps its own reference to
-// the shared state while it waits, so close() or ~client() meanwhile is safe.
+// the shared state while it waits, so close() or ~client() meanwhile is safe. Each
+// wait is a loop: look at what is awaited, else wait on a notifier until it changes
+// or the deadline passes (see notifier.hpp for how a cancelled wait ends).
 #include "nats/client.hpp"
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
 #include "nats/client_impl.hpp"
-#include "nats/proto/commands.hpp"
 #include "nats/proto/error.hpp"
 
 namespace remaphore::nats {
 namespace asio = boost::asio;
 using asio::awaitable;
+using clock = std::chrono::steady_clock;
 
 namespace {
 
-// Waits until `timer` expires or is cancelled; an error is the normal way to wake.
-awaitable<void> wait_on(asio::steady_timer& timer) {
-  boost::system::error_code ignored;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
+// Runs `f` when the scope ends, however it ends (a cancelled wait throws).
+template <class F>
+struct at_exit {
+  F f;
+  ~at_exit() { f(); }
+};
+template <class F>
+at_exit(F) -> at_exit<F>;
 
 }  // namespace
 
@@ -40,45 +43,30 @@ awaitable<std::error_code> client::connect() {
 
 std::error_code client::publish(std::string_view subject, std::string_view payload, std::string_view reply,
                                 std::string_view headers) {
-  auto& s = *impl_;
-  if (s.closing()) return errc::connection_closed;
-  if (payload.size() + headers.size() > s.info_.max_payload) return errc::max_payload_exceeded;
-  if (s.state_ != impl::state::connected &&
-      s.pending_.size() + publish_size(subject, reply, headers, payload) > s.opts_.reconnect_buffer)
-    return errc::buffer_full;
-  append_publish(s.pending_, subject, reply, headers, payload);
-  s.wake_writer();
-  return {};
+  auto ec = impl_->session_.publish(subject, reply, headers, payload);
+  if (!ec) impl_->wake_writer();
+  return ec;
 }
 
 awaitable<std::error_code> client::publish_async(std::string_view subject, std::string_view payload,
                                                  std::string_view reply) {
   auto self = impl_;
-  while (self->pending_.size() > self->opts_.pending_high_water && !self->closing()) {
-    self->drained_.expires_at(asio::steady_timer::time_point::max());
-    co_await wait_on(self->drained_);
-    if (co_await detail::cancelled()) co_return make_error_code(asio::error::operation_aborted);
-  }
+  while (self->session_.pending_bytes() > self->opts_.pending_high_water && !self->closing())
+    co_await self->changed_.wait_until(clock::time_point::max());
   co_return publish(subject, payload, reply);
 }
 
 subscription_ptr client::subscribe(std::string_view subject, std::uint64_t max) {
   auto& s = *impl_;
   subscription_ptr sub(new subscription(s.ex_));
-  sub->sid_ = s.next_sid_++;
+  sub->sid_ = s.session_.subscribe(subject, max);
   sub->subject_ = subject;
-  sub->max_ = max;
   if (s.closing()) {
     sub->closed_ = true;
     return sub;
   }
   s.subs_[sub->sid_] = sub;
-  // Otherwise the next connection resubscribes everything in subs_.
-  if (s.state_ == impl::state::connected) {
-    append_subscribe(s.pending_, subject, sub->sid_);
-    if (max > 0) append_unsubscribe(s.pending_, sub->sid_, max);
-    s.wake_writer();
-  }
+  s.wake_writer();
   return sub;
 }
 
@@ -87,11 +75,9 @@ void client::unsubscribe(const subscription_ptr& sub) {
   if (!sub || sub->closed_) return;
   sub->closed_ = true;
   s.subs_.erase(sub->sid_);
-  if (s.state_ == impl::state::connected) {
-    append_unsubscribe(s.pending_, sub->sid_);
-    s.wake_writer();
-  }
-  sub->wake_.cancel();
+  s.session_.unsubscribe(sub->sid_);
+  s.wake_writer();
+  sub->wake_.notify_all();
 }
 
 bool client::try_next_msg(const subscription_ptr& sub, message& out) {
@@ -105,14 +91,15 @@ bool client::try_next_msg(const subscription_ptr& sub, message& out) {
 awaitable<std::error_code> client::next_msg(const subscription_ptr& sub, message& out,
                                             std::chrono::nanoseconds timeout) {
   auto self = impl_;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = clock::now() + timeout;
   for (;;) {
     if (try_next_msg(sub, out)) co_return std::error_code{};
-    if (sub->closed_) co_return make_error_code(self->closing() ? errc::connection_closed : errc::subscription_closed);
-    if (std::chrono::steady_clock::now() >= deadline) co_return make_error_code(errc::timeout);
-    sub->wake_.expires_at(deadline);
-    co_await wait_on(sub->wake_);
-    if (co_await detail::cancelled()) co_return make_error_code(asio::error::operation_aborted);
+    if (sub->closed_) {
+      if (sub->failure_) co_return sub->failure_.error;
+      co_return make_error_code(self->closing() ? errc::connection_closed : errc::subscription_closed);
+    }
+    if (clock::now() >= deadline) co_return make_error_code(errc::timeout);
+    co_await sub->wake_.wait_until(deadline);
   }
 }
 
@@ -120,57 +107,61 @@ awaitable<std::error_code> client::reconnected_after(std::uint64_t seen) {
   auto self = impl_;  // the loop may outlive this client
   while (self->reconnects_ <= seen) {
     if (self->closing()) co_return make_error_code(errc::connection_closed);
-    self->reconnect_wake_.expires_at(asio::steady_timer::time_point::max());
-    boost::system::error_code ec;
-    co_await self->reconnect_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    bool stop = co_await detail::cancelled();
-    if (stop) co_return make_error_code(asio::error::operation_aborted);
+    co_await self->changed_.wait_until(clock::time_point::max());
   }
   co_return std::error_code{};
 }
 
 awaitable<std::error_code> client::flush(std::chrono::nanoseconds timeout) {
+  diagnostic ignored;
+  co_return co_await flush(timeout, ignored);
+}
+
+awaitable<std::error_code> client::flush(std::chrono::nanoseconds timeout, diagnostic& why) {
   auto self = impl_;
-  if (self->closing()) co_return make_error_code(errc::connection_closed);
-  if (self->state_ == impl::state::idle) co_return make_error_code(errc::disconnected);
-  if (self->state_ == impl::state::connected && self->pending_.empty() && !self->written_since_connected_)
-    co_return std::error_code{};
-  auto waiter = std::make_shared<impl::flush_waiter>(self->ex_);
-  self->pending_ += ping_command;
-  self->pongs_.push_back({waiter, false});
+  auto ticket = self->session_.flush();
+  if (ticket.id == 0) {
+    why = std::move(ticket.result);
+    co_return why.error;
+  }
   self->wake_writer();
-  waiter->timer.expires_after(timeout);
-  co_await wait_on(waiter->timer);
-  if (waiter->done) co_return waiter->result;
-  if (co_await detail::cancelled()) co_return make_error_code(asio::error::operation_aborted);
-  co_return make_error_code(errc::timeout);
+  at_exit forget{[&] { self->session_.abandon_flush(ticket.id); }};
+  const auto deadline = clock::now() + timeout;
+  for (;;) {
+    if (auto result = self->session_.flush_result(ticket.id)) {
+      why = std::move(*result);
+      co_return why.error;
+    }
+    if (clock::now() >= deadline) {
+      why = make_diagnostic(errc::timeout, self->current_server(), "no PONG within the flush's timeout");
+      co_return why.error;
+    }
+    co_await self->changed_.wait_until(deadline);
+  }
 }
 
 awaitable<std::error_code> client::request(std::string_view subject, std::string_view payload, message& reply,
                                            std::chrono::nanoseconds timeout, std::string_view headers) {
   auto self = impl_;
+  auto& mux = self->requests_;
   if (self->closing()) co_return make_error_code(errc::connection_closed);
-  if (!self->reply_sub_) {
-    self->inbox_prefix_ = new_inbox() + ".";
-    self->reply_sub_ = subscribe(self->inbox_prefix_ + "*");
+  if (!mux.sub) {
+    mux.inbox_prefix = new_inbox() + ".";
+    mux.sub = subscribe(mux.inbox_prefix + "*");
   }
   char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, self->next_token_++).ptr;
+  auto end = std::to_chars(digits, digits + sizeof digits, mux.next_token++).ptr;
   std::string token(digits, end);
-  auto st = std::make_shared<impl::request_state>(self->ex_);
-  self->requests_[token] = st;
-  if (auto ec = publish(subject, payload, self->inbox_prefix_ + token, headers)) {
-    self->requests_.erase(token);
-    co_return ec;
+  auto st = std::make_shared<impl::request_state>();
+  mux.waiting[token] = st;
+  at_exit forget{[&] { mux.waiting.erase(token); }};
+  if (auto ec = publish(subject, payload, mux.inbox_prefix + token, headers)) co_return ec;
+  const auto deadline = clock::now() + timeout;
+  while (!st->done && !st->failure) {
+    if (clock::now() >= deadline) co_return make_error_code(errc::timeout);
+    co_await self->changed_.wait_until(deadline);
   }
-  st->timer.expires_after(timeout);
-  co_await wait_on(st->timer);
-  self->requests_.erase(token);
-  if (!st->done) {
-    if (st->error) co_return st->error;
-    if (co_await detail::cancelled()) co_return make_error_code(asio::error::operation_aborted);
-    co_return make_error_code(errc::timeout);
-  }
+  if (st->failure) co_return st->failure.error;
   if (!st->reply.headers.empty()) {
     header_view hv;
     if (parse_headers(st->reply.headers, hv) && hv.status == 503 && st->reply.payload.empty())
@@ -190,8 +181,8 @@ std::string client::new_inbox() {
 
 awaitable<void> client::drain_and_close(std::chrono::nanoseconds timeout) {
   auto self = impl_;
-  if (self->state_ == impl::state::connected) {
-    for (auto& [sid, sub] : self->subs_) append_unsubscribe(self->pending_, sid);
+  if (self->session_.is_connected()) {
+    self->session_.unsubscribe_all();
     co_await flush(timeout);
   }
   co_await close();
@@ -199,20 +190,18 @@ awaitable<void> client::drain_and_close(std::chrono::nanoseconds timeout) {
 
 awaitable<void> client::close() {
   auto self = impl_;
-  self->closing_ = true;
+  self->session_.close();
+  self->carry_out(nullptr);  // the flushes waiting learn it now
   self->conn_.close();
-  self->writer_wake_.cancel();
-  self->sleep_.cancel();
-  while (self->loop_running_) {
-    self->loop_done_.expires_at(asio::steady_timer::time_point::max());
-    co_await wait_on(self->loop_done_);
-  }
+  self->output_.notify_all();
+  self->changed_.notify_all();
+  while (self->loop_running_) co_await self->changed_.wait_until(clock::time_point::max());
   self->teardown();
 }
 
-bool client::connected() const { return impl_->state_ == impl::state::connected; }
-bool client::is_closed() const { return impl_->state_ == impl::state::closed; }
-const server_info& client::info() const { return impl_->info_; }
+bool client::connected() const { return impl_->session_.is_connected(); }
+bool client::is_closed() const { return impl_->closing(); }
+const server_info& client::info() const { return impl_->session_.info(); }
 const boost::asio::any_io_executor& client::executor() const { return impl_->ex_; }
 std::string client::current_server() const { return impl_->current_server(); }
 const diagnostic& client::last_error() const { return impl_->last_error_; }
@@ -222,6 +211,6 @@ std::string client::refused_by() const {
 const std::string& client::auth_key() const { return impl_->auth_key_; }
 std::uint64_t client::reconnects() const { return impl_->reconnects_; }
 std::size_t client::known_servers() const { return impl_->pool_.size(); }
-std::size_t client::pending_bytes() const { return impl_->pending_.size(); }
+std::size_t client::pending_bytes() const { return impl_->session_.pending_bytes(); }
 
 }  // namespace remaphore::nats

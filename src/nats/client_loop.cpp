@@ -1,14 +1,13 @@
 // Connecting, the connection loop and the end of a client (see the Flow in
 // client_impl.hpp). The decisions - which server next, how long to wait, when to
-// give up - are the connect_plan's; this file only executes them.
+// give up - are the connect_plan's, what a new connection starts with the
+// session's; this file only executes them.
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <exception>
 
 #include "nats/client_impl.hpp"
-#include "nats/proto/commands.hpp"
 #include "nats/proto/error.hpp"
 
 namespace remaphore::nats {
@@ -23,18 +22,24 @@ pool_settings pool_settings_of(const options& o) {
           o.reconnect_wait_max, o.reconnect_jitter,  o.reconnect_spread};
 }
 
+session_settings session_settings_of(const options& o) {
+  return {o.reconnect_buffer, health_settings{o.ping_interval, o.max_pings_out, o.write_timeout}};
+}
+
+// The server took us in but not what was queued for it (refused, or over its
+// max_payload): another server would not either, and retrying would hide it.
+bool refused_queued(std::error_code ec) { return ec == errc::permission_denied || ec == errc::max_payload_exceeded; }
+
 }  // namespace
 
 client::impl::impl(asio::any_io_executor ex, options opts)
     : ex_(ex),
       opts_(std::move(opts)),
+      session_(session_settings_of(opts_)),
       pool_(pool_settings_of(opts_)),
       conn_(ex),
-      writer_wake_(ex),
-      drained_(ex),
-      loop_done_(ex),
-      sleep_(ex),
-      reconnect_wake_(ex),
+      output_(ex),
+      changed_(ex),
       rng_(random_seed()) {
   for (const auto& s : opts_.servers)
     if (!pool_.add(s)) invalid_urls_.push_back(s);
@@ -49,10 +54,10 @@ std::string client::impl::current_server() const {
 }
 
 awaitable<std::error_code> client::impl::connect() {
-  if (state_ == state::closed) co_return make_error_code(errc::connection_closed);
-  if (state_ != state::idle) co_return std::error_code{};  // connect() once per client
+  if (closing()) co_return make_error_code(errc::connection_closed);
+  if (session_.state() != session_state::idle) co_return std::error_code{};  // connect() once per client
   last_error_.clear();
-  state_ = state::connecting;
+  session_.start_connecting();
   connect_plan::settings plan;
   if (opts_.connect_retry_until) {
     plan.how = connect_plan::mode::until_deadline;
@@ -78,7 +83,7 @@ awaitable<std::error_code> client::impl::run_plan(connect_plan::settings plan_se
   std::error_code last = errc::no_servers;
   for (;;) {
     if (closing()) co_return make_error_code(errc::connection_closed);
-    if (detail::asked_to_stop(co_await asio::this_coro::cancellation_state))
+    if (asked_to_stop(co_await asio::this_coro::cancellation_state))
       co_return make_error_code(asio::error::operation_aborted);
     auto step = plan.next(clock::now());
     switch (step.kind) {
@@ -88,7 +93,7 @@ awaitable<std::error_code> client::impl::run_plan(connect_plan::settings plan_se
         break;
       case connect_plan::step::try_server:
         last = co_await try_server(step.server, plan, plan_settings.deadline);
-        if (!last) co_return last;
+        if (!last || refused_queued(last)) co_return last;
         break;
     }
   }
@@ -103,10 +108,9 @@ awaitable<std::error_code> client::impl::try_server(std::size_t index, connect_p
   }
   auto self = shared_from_this();           // close() or ~client() may run while we wait
   const server_url url = pool_.url(index);  // a copy: the pool may grow meanwhile
-  // Publishes queued before connecting go with CONNECT, unless subscriptions are to be
-  // made first (a copy: publish() may append to pending_ meanwhile).
-  const std::string early = subs_.empty() ? pending_ : std::string();
-  auto out = co_await conn_.open(url, opts_, timeout, early);
+  // A copy: publish() may queue more meanwhile.
+  const auto early = session_.early();
+  auto out = co_await conn_.open(url, opts_, timeout, early.bytes, early.largest_payload);
   auth_key_ = out.user_key;
   if (closing()) {
     conn_.close();
@@ -114,11 +118,7 @@ awaitable<std::error_code> client::impl::try_server(std::size_t index, connect_p
   }
   if (!out.failure) {
     plan.succeeded(index);
-    if (out.sent_early) pending_.erase(0, early.size());
-    on_connected(index, std::move(out.info));
-    for (auto& text : out.soft_errors)
-      emit(conn_event_kind::server_error, make_error_code(errc::server_error), current_server(), std::move(text));
-    co_return std::error_code{};
+    co_return connected_to(index, out, out.sent_early ? early.bytes.size() : 0);
   }
   std::string server = url.text();
   last_error_.add_attempt(server, out.failure.error, out.failure.reason);
@@ -133,6 +133,21 @@ awaitable<std::error_code> client::impl::try_server(std::size_t index, connect_p
   co_return out.failure.error;
 }
 
+// The handshake succeeded; the session says whether what was queued can go.
+std::error_code client::impl::connected_to(std::size_t index, connection::opened& out, std::size_t early_sent) {
+  current_ = index;
+  auto refused =
+      session_.on_connected(current_server(), std::move(out.info), early_sent, out.soft_errors, clock::now());
+  if (refused) {
+    conn_.close();
+    last_error_ = std::move(refused);
+    return last_error_.error;
+  }
+  last_error_.clear();
+  carry_out(nullptr);  // servers the INFO announced, -ERRs of the handshake
+  return {};
+}
+
 // The plan ended without a connection: the refusal if a server refused our
 // credentials, else the last attempt's error; every attempt stays listed.
 std::error_code client::impl::give_up(std::error_code last) {
@@ -145,37 +160,16 @@ std::error_code client::impl::give_up(std::error_code last) {
   return last;
 }
 
+// Woken early only by close().
 awaitable<std::error_code> client::impl::sleep_until(clock::time_point t) {
   auto self = shared_from_this();
-  sleep_.expires_at(t);
-  boost::system::error_code ignored;
-  co_await sleep_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  if (closing()) co_return make_error_code(errc::connection_closed);
-  if (detail::asked_to_stop(co_await asio::this_coro::cancellation_state))
-    co_return make_error_code(asio::error::operation_aborted);
-  co_return std::error_code{};
-}
-
-void client::impl::on_connected(std::size_t index, server_info info) {
-  current_ = index;
-  info_ = std::move(info);
-  last_error_.clear();
-  add_discovered(info_);
-  queue_resubscriptions();
-  written_since_connected_ = false;
-  state_ = state::connected;
-}
-
-// Subscriptions made while disconnected, or lost with the last connection, go
-// first, so nothing published next on this connection can miss them.
-void client::impl::queue_resubscriptions() {
-  std::string subs;
-  for (auto& [sid, sub] : subs_) {
-    if (sub->closed_) continue;
-    append_subscribe(subs, sub->subject_, sid);
-    if (sub->max_ > 0) append_unsubscribe(subs, sid, sub->max_ - sub->delivered_);
+  while (clock::now() < t && !closing()) {
+    co_await changed_.wait_until(t);
+    if (asked_to_stop(co_await asio::this_coro::cancellation_state))
+      co_return make_error_code(asio::error::operation_aborted);
   }
-  pending_.insert(0, subs);
+  if (closing()) co_return make_error_code(errc::connection_closed);
+  co_return std::error_code{};
 }
 
 void client::impl::start_loop() {
@@ -191,28 +185,25 @@ void client::impl::start_loop() {
     }
     self->loop_running_ = false;
     self->teardown();
-    self->loop_done_.cancel();
   });
 }
 
 awaitable<void> client::impl::run_loop() {
   while (!closing()) {
-    std::error_code why = co_await session();
+    std::error_code why = co_await run_session();
     end_session();
     if (closing()) break;
     co_await reconnect_after(why);
   }
-  teardown();
   loop_running_ = false;
-  loop_done_.cancel();
+  teardown();
 }
 
 awaitable<void> client::impl::reconnect_after(std::error_code why) {
-  state_ = state::reconnecting;
   std::string lost = current_server();
   emit(conn_event_kind::disconnected, why, lost, last_error_.reason);
   if (!opts_.allow_reconnect) {
-    closing_ = true;
+    session_.close();
     co_return;
   }
   last_error_.clear();
@@ -224,64 +215,39 @@ awaitable<void> client::impl::reconnect_after(std::error_code why) {
   if (why != errc::lame_duck) plan.first_delay = pool_.spread();
   if (auto ec = co_await run_plan(plan)) {
     if (!closing()) emit(conn_event_kind::gave_up, ec, last_error_.server, last_error_.text());
-    closing_ = true;
+    session_.close();
     co_return;
   }
   ++reconnects_;
-  reconnect_wake_.cancel();
+  changed_.notify_all();
   emit(conn_event_kind::reconnected, {}, current_server());
 }
 
 // What waited on the connection that just ended learns it now, not at its timeout.
 void client::impl::end_session() {
   conn_.close();
-  health_.reset();
-  out_.clear();
-  // PINGs already written are lost with the connection. Unsent ones go out on the
-  // next connection; their entries stay (without waiter) so PONGs stay in step.
-  while (!pongs_.empty() && pongs_.front().sent) {
-    if (auto w = pongs_.front().waiter) w->finish(errc::disconnected);
-    pongs_.pop_front();
-  }
-  for (auto& p : pongs_) {
-    if (p.waiter) p.waiter->finish(errc::disconnected);
-    p.waiter = nullptr;
-  }
-  for (auto& [token, st] : requests_) {
-    st->error = errc::disconnected;
-    st->timer.cancel();
-  }
-  requests_.clear();
+  session_.on_disconnected();
+  carry_out(nullptr);
+  fail_requests(make_diagnostic(errc::disconnected, current_server(), "the connection to the server was lost"));
+}
+
+void client::impl::fail_requests(const diagnostic& why) {
+  for (auto& [token, st] : requests_.waiting) st->failure = why;
+  requests_.waiting.clear();
+  changed_.notify_all();
 }
 
 void client::impl::teardown() {
-  closing_ = true;
-  state_ = state::closed;
+  session_.close();
+  session_.clear_effects();
   conn_.close();
-  writer_wake_.cancel();
-  sleep_.cancel();
-  drained_.cancel();
-  reconnect_wake_.cancel();
   for (auto& [sid, sub] : subs_) {
     sub->closed_ = true;
-    sub->wake_.cancel();
+    sub->wake_.notify_all();
   }
   subs_.clear();
-  for (auto& [token, st] : requests_) {
-    st->error = errc::connection_closed;
-    st->timer.cancel();
-  }
-  requests_.clear();
-  for (auto& p : pongs_)
-    if (p.waiter) p.waiter->finish(errc::connection_closed);
-  pongs_.clear();
-}
-
-void client::impl::flush_waiter::finish(std::error_code ec) {
-  if (done) return;
-  done = true;
-  result = ec;
-  timer.cancel();
+  fail_requests(make_diagnostic(errc::connection_closed, current_server(), {}));
+  output_.notify_all();
 }
 
 }  // namespace remaphore::nats

@@ -1,19 +1,18 @@
 // A live session: reader, writer and health monitor under one parent.
 //
-// Flow: session() runs the three under ||. The first to end sets last_error_ (the
+// Flow: run_session() runs the three under ||. The first to end sets last_error_ (the
 // reason, once) and closes the connection, so the other two end at once whatever
 // operation they wait in - a stuck write included, which does not wait for
-// cancellation support in every transport. The reader parses events and acts on
-// them (messages to subscriptions, PONGs to flushes, INFO, -ERR); the writer sends
-// what accumulated in pending_ in bounded chunks; the monitor sends PINGs and ends
-// the session when PINGs go unanswered or a write does not complete in time.
+// cancellation support in every transport. The reader hands each parsed event to
+// the sans-I/O session and carries out its effects (messages to subscriptions,
+// refusals, flush results, INFO, the end); the writer writes what the session has
+// queued, in bounded chunks; the monitor gives the session the health check's
+// ticks (PINGs, a stale server, a stuck write).
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <variant>
 
 #include "nats/client_impl.hpp"
-#include "nats/proto/commands.hpp"
 #include "nats/proto/error.hpp"
 
 namespace remaphore::nats {
@@ -36,9 +35,7 @@ std::string read_failure(std::error_code ec) {
 
 }  // namespace
 
-awaitable<std::error_code> client::impl::session() {
-  health_.emplace(health_settings{opts_.ping_interval, opts_.max_pings_out, opts_.write_timeout}, clock::now());
-  writer_parked_ = false;
+awaitable<std::error_code> client::impl::run_session() {
   auto result = co_await (ends_session(reader()) || ends_session(writer()) || ends_session(monitor()));
   co_return std::visit([](const std::error_code& e) { return e; }, result);
 }
@@ -56,9 +53,9 @@ awaitable<std::error_code> client::impl::ends_session(awaitable<std::error_code>
 
 // The first part to fail says why the session ended; the others only follow it, and
 // a close() by the application is no failure at all.
-std::error_code client::impl::session_failed(std::error_code ec, std::string reason) {
-  if (!last_error_ && !closing()) last_error_ = make_diagnostic(ec, current_server(), std::move(reason));
-  return ec;
+std::error_code client::impl::session_failed(diagnostic why) {
+  if (!last_error_ && !closing()) last_error_ = why;
+  return why.error;
 }
 
 // read_event's loop, with every event that one read brought handled before the
@@ -67,131 +64,95 @@ awaitable<std::error_code> client::impl::reader() {
   for (;;) {
     event ev;
     std::error_code ec;
-    while (conn_.next_buffered_event(ev, ec))
-      if (auto failed = handle(ev)) co_return failed;
+    while (conn_.next_buffered_event(ev, ec)) {
+      session_.on_event(ev);
+      if (auto ended = carry_out(&ev)) co_return ended;
+    }
+    wake_writer();  // PONGs to the server's PINGs
     if (!ec) ec = co_await conn_.read_more();
-    if (ec) co_return session_failed(ec, read_failure(ec));
+    if (ec) co_return session_failed(make_diagnostic(ec, current_server(), read_failure(ec)));
   }
 }
 
 awaitable<std::error_code> client::impl::writer() {
+  std::string out;
   for (;;) {
-    while (pending_.empty()) {
-      writer_parked_ = true;
-      writer_wake_.expires_at(asio::steady_timer::time_point::max());
-      boost::system::error_code ignored;
-      co_await writer_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      writer_parked_ = false;
-      if (detail::asked_to_stop(co_await asio::this_coro::cancellation_state))
+    while (!session_.has_output()) {
+      co_await output_.wait_until(clock::time_point::max());
+      if (asked_to_stop(co_await asio::this_coro::cancellation_state))
         co_return make_error_code(asio::error::operation_aborted);
     }
-    out_.swap(pending_);
-    pending_.clear();
-    written_since_connected_ = true;
-    for (auto& p : pongs_) p.sent = true;
-    drained_.cancel();
-    std::string_view rest = out_;
+    session_.take_output(out);
+    changed_.notify_all();  // publish_async waits for the queue to drain
+    std::string_view rest = out;
     while (!rest.empty()) {
       auto chunk = rest.substr(0, write_chunk);
-      health_->write_started(clock::now());
+      session_.write_started(clock::now());
       auto ec = co_await conn_.write(chunk);
-      health_->write_finished();
-      if (ec) co_return session_failed(ec, ec.message());
+      session_.write_finished();
+      if (ec) co_return session_failed(make_diagnostic(ec, current_server(), ec.message()));
       rest.remove_prefix(chunk.size());
     }
-    out_.clear();
   }
 }
 
 awaitable<std::error_code> client::impl::monitor() {
-  asio::steady_timer timer(ex_);
   for (;;) {
-    timer.expires_at(health_->next_check(clock::now()));
-    boost::system::error_code ignored;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    if (detail::asked_to_stop(co_await asio::this_coro::cancellation_state))
+    co_await changed_.wait_until(session_.next_check(clock::now()));
+    if (asked_to_stop(co_await asio::this_coro::cancellation_state))
       co_return make_error_code(asio::error::operation_aborted);
-    switch (health_->check(clock::now())) {
-      case health_check::verdict::fine: break;
-      case health_check::verdict::send_ping:
-        pending_ += ping_command;
-        pongs_.push_back({nullptr, false});
-        wake_writer();
-        break;
-      case health_check::verdict::stale:
-        co_return session_failed(errc::stale_connection, std::to_string(health_->pings_out()) + " PINGs unanswered");
-      case health_check::verdict::write_stuck:
-        co_return session_failed(errc::write_timeout,
-                                 "a write did not complete within " + describe_duration(opts_.write_timeout));
-    }
+    session_.on_tick(clock::now());
+    if (auto ended = carry_out(nullptr)) co_return ended;
+    wake_writer();
   }
 }
 
 void client::impl::wake_writer() {
-  if (writer_parked_) writer_wake_.cancel();
+  if (session_.has_output()) output_.notify_all();
 }
 
-// One parsed event of a live session; an error ends the session.
-std::error_code client::impl::handle(const event& ev) {
-  switch (ev.kind) {
-    case op::msg:
-    case op::hmsg: deliver(ev); break;
-    case op::ping:
-      pending_ += pong_command;
-      wake_writer();
-      break;
-    case op::pong: handle_pong(); break;
-    case op::info: return handle_info(ev);
-    case op::err:
-      // An error the connection survives is an event of its own; one that ends the
-      // connection is the reason the disconnected event carries.
-      if (is_soft_error(ev.text)) {
-        emit(conn_event_kind::server_error, make_error_code(errc::server_error), current_server(),
-             std::string(ev.text));
+// Executes what the session decided; returns the error when it ends the session.
+// By index: an application's handler called from here may make the session add more.
+std::error_code client::impl::carry_out(const event* ev) {
+  std::error_code ended;
+  for (std::size_t i = 0; i < session_.effects().size(); ++i) {
+    const auto e = session_.effects()[i];
+    using kind = session_effect::kind;
+    switch (e.what) {
+      case kind::deliver:
+        if (ev) deliver(*ev, e.sid, e.last);
         break;
-      }
-      return session_failed(is_auth_error(ev.text) ? errc::auth_failed : errc::server_error, std::string(ev.text));
-    default: break;
+      case kind::refused: refuse(e.sid, e.why); break;
+      case kind::flushes: changed_.notify_all(); break;
+      case kind::server_error: emit(conn_event_kind::server_error, e.why.error, e.why.server, e.why.reason); break;
+      case kind::discovered: add_discovered(); break;
+      case kind::lame_duck: emit(conn_event_kind::lame_duck, {}, current_server()); break;
+      case kind::end: ended = session_failed(e.why); break;
+    }
   }
-  return {};
+  session_.clear_effects();
+  return ended;
 }
 
-void client::impl::handle_pong() {
-  if (health_) health_->pong_received();
-  if (pongs_.empty()) return;
-  auto due = std::move(pongs_.front());
-  pongs_.pop_front();
-  if (due.waiter) due.waiter->finish({});
-}
-
-std::error_code client::impl::handle_info(const event& ev) {
-  server_info info;
-  if (!parse_info(ev.text, info)) return {};
-  info_.connect_urls = info.connect_urls;
-  info_.ws_connect_urls = info.ws_connect_urls;
-  add_discovered(info);
-  if (!info.lame_duck) return {};
-  emit(conn_event_kind::lame_duck, {}, current_server());
-  return session_failed(errc::lame_duck, "the server entered lame duck mode");
-}
-
-void client::impl::add_discovered(const server_info& info) {
+void client::impl::add_discovered() {
   if (current_ >= pool_.size()) return;
+  const auto& info = session_.info();
   transport_kind kind = pool_.url(current_).kind;
   bool websocket = kind == transport_kind::ws || kind == transport_kind::wss;
   for (auto& url : pool_.add_discovered(websocket ? info.ws_connect_urls : info.connect_urls, kind))
     emit(conn_event_kind::server_discovered, {}, std::move(url));
 }
 
-void client::impl::deliver(const event& ev) {
-  auto it = subs_.find(ev.sid);
-  if (it == subs_.end()) return;  // unsubscribed while the message was in flight
-  // A copy, not a reference into subs_: an auto-unsubscribe below erases the entry.
+void client::impl::deliver(const event& ev, std::uint64_t sid, bool last) {
+  auto it = subs_.find(sid);
+  if (it == subs_.end()) return;
+  // A copy, not a reference into subs_: the last message erases the entry.
   auto sub = it->second;
-  if (sub == reply_sub_) return deliver_reply(ev);
-  if (sub->closed_) return;
-  if (sub->max_ > 0 && sub->delivered_ >= sub->max_) return;
-  ++sub->delivered_;
+  if (last) {
+    sub->closed_ = true;
+    subs_.erase(it);
+  }
+  if (sub == requests_.sub) return deliver_reply(ev);
   std::size_t bytes = ev.payload.size() + ev.headers.size();
   if (sub->queue_.size() >= opts_.sub_pending_msgs || sub->queued_bytes_ + bytes > opts_.sub_pending_bytes) {
     // Slow consumer: drop rather than grow without bound.
@@ -202,25 +163,35 @@ void client::impl::deliver(const event& ev) {
                                   std::string(ev.payload), ev.sid});
     sub->queued_bytes_ += bytes;
   }
-  if (sub->max_ > 0 && sub->delivered_ >= sub->max_) {
-    // The server has dropped the interest itself (UNSUB sid max).
-    sub->closed_ = true;
-    subs_.erase(it);
-  }
-  sub->wake_.cancel();
+  sub->wake_.notify_all();
 }
 
 void client::impl::deliver_reply(const event& ev) {
   std::string_view subject = ev.subject;
-  if (!subject.starts_with(inbox_prefix_)) return;
-  auto req = requests_.find(subject.substr(inbox_prefix_.size()));
-  if (req == requests_.end()) return;  // late or duplicate reply
+  if (!subject.starts_with(requests_.inbox_prefix)) return;
+  auto req = requests_.waiting.find(subject.substr(requests_.inbox_prefix.size()));
+  if (req == requests_.waiting.end()) return;  // late or duplicate reply
   auto st = req->second;
-  requests_.erase(req);
+  requests_.waiting.erase(req);
   st->reply =
       message{std::string(ev.subject), std::string(ev.reply), std::string(ev.headers), std::string(ev.payload), ev.sid};
   st->done = true;
-  st->timer.cancel();
+  changed_.notify_all();
+}
+
+// The server refused a subscription: it ends, and says why to whoever reads it.
+void client::impl::refuse(std::uint64_t sid, const diagnostic& why) {
+  auto it = subs_.find(sid);
+  if (it == subs_.end()) return;
+  auto sub = it->second;
+  subs_.erase(it);
+  sub->closed_ = true;
+  sub->failure_ = why;
+  sub->wake_.notify_all();
+  if (sub != requests_.sub) return;
+  // Every request waits on the refused inbox; the next one subscribes again.
+  requests_.sub = nullptr;
+  fail_requests(why);
 }
 
 }  // namespace remaphore::nats

@@ -34,13 +34,15 @@ diagnostic failed_at(std::error_code ec, std::string_view stage) {
 }  // namespace
 
 awaitable<connection::opened> connection::open(const server_url& url, const options& opts,
-                                               std::chrono::milliseconds timeout, std::string_view early) {
+                                               std::chrono::milliseconds timeout, std::string_view early,
+                                               std::size_t largest_early_payload) {
   close();
   received_any_ = false;
   asio::steady_timer timer(ex_, timeout);
   // as_tuple: the timer cancelled by a finished handshake completes without an
   // exception (which would cost more than the whole handshake).
-  auto result = co_await (handshake(url, opts, early) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  auto result = co_await (handshake(url, opts, early, largest_early_payload) ||
+                          timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   if (result.index() == 0) {
     auto out = std::get<0>(std::move(result));
     if (out.failure) close();
@@ -55,8 +57,8 @@ awaitable<connection::opened> connection::open(const server_url& url, const opti
   co_return out;
 }
 
-awaitable<connection::opened> connection::handshake(const server_url& url, const options& opts,
-                                                    std::string_view early) {
+awaitable<connection::opened> connection::handshake(const server_url& url, const options& opts, std::string_view early,
+                                                    std::size_t largest_early_payload) {
   opened out;
   rstart_ = rend_ = 0;
   read_filled_ = false;
@@ -80,6 +82,8 @@ awaitable<connection::opened> connection::handshake(const server_url& url, const
     co_return out;
   }
   parser_.set_max_payload(out.info.max_payload);
+  // Nothing over the server's max_payload: it would close the connection for it.
+  if (largest_early_payload > out.info.max_payload) early = {};
   bool want_tls = url.kind == transport_kind::tls || out.info.tls_required;
   if (want_tls && !transport_->is_tls()) {
     if ((out.failure = co_await transport_->start_tls(opts.tls, url.host))) co_return out;
@@ -101,8 +105,6 @@ awaitable<diagnostic> connection::exchange_connect(const server_url& url, const 
   params.version = opts.version;
   params.echo = opts.echo;
   params.tls_required = transport_->is_tls();
-  // Nothing over the server's max_payload: it would close the connection for it.
-  if (early.size() > out.info.max_payload) early = {};
   if (auto ec = co_await write(connect_command(params, credentials.credentials, out.info, early)))
     co_return failed_at(ec, "sending CONNECT");
   for (;;) {

@@ -7,7 +7,8 @@
 // write(). close() ends it; pending reads and writes then complete with an error.
 //
 // The views of an event point into the read buffer: valid until the next
-// read_event(), which may move or overwrite those bytes.
+// read_event(), which may move or overwrite those bytes. The parser's max_payload is
+// the one of the server's first INFO (and of INFOs during the handshake).
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -36,10 +37,11 @@ class connection {
     bool sent_early = false;               // `early` went with CONNECT, and the server has processed it
     std::vector<std::string> soft_errors;  // -ERRs the connection survived, such as a publish refused
   };
-  // `early`: commands (publishes) to send with CONNECT, before its PING, when they fit
-  // the server's max_payload; one round trip then both admits us and delivers them.
+  // `early`: commands (publishes) to send with CONNECT, before its PING, when the
+  // largest payload among them (`largest_early_payload`) is within the server's
+  // max_payload; one round trip then both admits us and delivers them.
   boost::asio::awaitable<opened> open(const server_url& url, const options& opts, std::chrono::milliseconds timeout,
-                                      std::string_view early = {});
+                                      std::string_view early = {}, std::size_t largest_early_payload = 0);
 
   // The next event: parsed from what is buffered, reading only when that is used up.
   boost::asio::awaitable<std::error_code> read_event(event& ev);
@@ -51,11 +53,10 @@ class connection {
   boost::asio::awaitable<std::error_code> write(std::string_view bytes);
   void close();
   bool is_open() const { return transport_ != nullptr; }
-  // A larger max_payload announced in a later INFO applies to what follows.
-  void set_max_payload(std::size_t n) { parser_.set_max_payload(n); }
 
  private:
-  boost::asio::awaitable<opened> handshake(const server_url& url, const options& opts, std::string_view early);
+  boost::asio::awaitable<opened> handshake(const server_url& url, const options& opts, std::string_view early,
+                                           std::size_t largest_early_payload);
   boost::asio::awaitable<diagnostic> exchange_connect(const server_url& url, const options& opts,
                                                       std::string_view early, opened& out);
   void prepare_read_space();

@@ -21,32 +21,108 @@ struct stream_config {
   std::vector<std::string> subjects;
   std::chrono::nanoseconds max_age{0};
   std::int64_t max_msgs_per_subject = 1;
+  int replicas = 1;
 };
 
 // Creates the stream, or accepts an existing one of that name. The reason says
 // "JetStream is not enabled" when nobody answers the API. `existing_max_age` is set
-// when a stream of that name was there with another configuration: its max_age.
+// when a stream of that name was there with another configuration: its max_age (0:
+// no limit), with `existing_subjects`, what it holds.
 struct stream_ensured {
   diagnostic result;
   std::optional<std::chrono::nanoseconds> existing_max_age;
+  std::vector<std::string> existing_subjects;
 };
 boost::asio::awaitable<stream_ensured> ensure_stream(client& c, const stream_config& cfg,
                                                      std::chrono::nanoseconds timeout);
 
-// Changes an existing stream to `cfg` (same name and subjects).
-boost::asio::awaitable<diagnostic> update_stream(client& c, const stream_config& cfg, std::chrono::nanoseconds timeout);
+// Changes the max_age of an existing stream and nothing else: its configuration is
+// read and sent back with that one field changed, so that the subjects, limits,
+// policies and replicas someone else gave it stay as they were.
+boost::asio::awaitable<diagnostic> update_stream_max_age(client& c, const std::string& stream,
+                                                         std::chrono::nanoseconds max_age,
+                                                         std::chrono::nanoseconds timeout);
 
 // Publishes and waits for the stream's acknowledgement.
 boost::asio::awaitable<diagnostic> publish(client& c, const std::string& subject, const std::string& payload,
                                            std::chrono::nanoseconds timeout);
 
+// Per-subject compare-and-set writes (ADR-8's Create and Update).
+// stored: the stream acknowledged it at `seq`. rejected: the server refused it, so it
+// was not stored; with the wrong-last-sequence error (10071), `last_seq` is the
+// subject's actual last sequence. ambiguous: sent, but no acknowledgement came (a
+// timeout, a lost connection): it may have been stored. not_sent: it never left.
+enum class write_outcome { stored, rejected, ambiguous, not_sent };
+struct write_result {
+  write_outcome outcome = write_outcome::not_sent;
+  std::uint64_t seq = 0;
+  bool wrong_last_sequence = false;
+  std::uint64_t last_seq = 0;
+  diagnostic result;
+};
+// Publishes `payload` to `subject` with Nats-Expected-Last-Subject-Sequence when
+// `expected_last` is set (0: only if the subject holds nothing), and waits for the
+// stream's acknowledgement.
+boost::asio::awaitable<write_result> publish_expecting(client& c, const std::string& subject,
+                                                       const std::string& payload,
+                                                       std::optional<std::uint64_t> expected_last,
+                                                       std::chrono::nanoseconds timeout);
+
+// Removes one message by its stream sequence (STREAM.MSG.DELETE): never another
+// message, whatever was stored since. `gone` is true when the message was not there
+// (removed before, or expired).
+struct delete_result {
+  diagnostic result;
+  bool gone = false;
+};
+boost::asio::awaitable<delete_result> delete_message(client& c, const std::string& stream, std::uint64_t seq,
+                                                     std::chrono::nanoseconds timeout);
+
+// Removes every message stored on one subject (STREAM.PURGE with a filter): only for a
+// subject that no one else writes to.
+boost::asio::awaitable<diagnostic> purge_subject(client& c, const std::string& stream, const std::string& subject,
+                                                 std::chrono::nanoseconds timeout);
+
+// A stream's configuration and the stored subjects that match `subjects_filter`
+// (STREAM.INFO). `found` is false when the stream does not exist (no error then).
+struct stream_info {
+  diagnostic result;
+  bool found = false;
+  stream_config config;
+  std::vector<std::string> subjects;  // stored subjects matching the filter
+  std::string leader;                 // the stream's cluster leader, when clustered
+};
+boost::asio::awaitable<stream_info> get_stream_info(client& c, const std::string& stream,
+                                                    const std::string& subjects_filter,
+                                                    std::chrono::nanoseconds timeout);
+
+// The last message stored on a subject (STREAM.MSG.GET last_by_subj), answered by the
+// stream's leader. `found` is false when the subject holds nothing.
+struct stored_message {
+  diagnostic result;
+  bool found = false;
+  std::uint64_t seq = 0;
+  std::int64_t time_ns = 0;  // when the stream stored it, unix ns (the leader's clock)
+  std::string data;
+};
+boost::asio::awaitable<stored_message> get_last_message(client& c, const std::string& stream,
+                                                        const std::string& subject, std::chrono::nanoseconds timeout);
+
 // An ephemeral push consumer that delivers to `deliver_subject` every stored message
 // on `filter_subject` stored at or after `start`, or from stream sequence
-// `from_sequence` when that is not 0 (no acks; removed by the server after a minute
-// without interest).
-boost::asio::awaitable<diagnostic> create_push_consumer(
+// `from_sequence` when that is not 0 (no acks). Whoever made it deletes it when done;
+// the server removes one left behind (its maker killed) after `consumer_inactivity`
+// without interest.
+inline constexpr std::chrono::seconds consumer_inactivity{5};
+struct consumer_created {
+  diagnostic result;
+  std::string name;  // for delete_consumer
+};
+boost::asio::awaitable<consumer_created> create_push_consumer(
     client& c, const std::string& stream, const std::string& filter_subject, const std::string& deliver_subject,
     std::chrono::system_clock::time_point start, std::chrono::nanoseconds timeout, std::uint64_t from_sequence = 0);
+boost::asio::awaitable<diagnostic> delete_consumer(client& c, const std::string& stream, const std::string& name,
+                                                   std::chrono::nanoseconds timeout);
 
 // The stream sequence of a message a push consumer delivered, from its reply subject
 // ($JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>..., or the longer form with
@@ -55,5 +131,7 @@ std::optional<std::uint64_t> stream_sequence(std::string_view reply_subject);
 
 // RFC 3339 in UTC with nanoseconds, as the JetStream API writes times.
 std::string rfc3339(std::chrono::system_clock::time_point t);
+// The other way: unix ns, or nullopt when `text` is not such a time.
+std::optional<std::int64_t> parse_rfc3339(std::string_view text);
 
 }  // namespace remaphore::nats::js

@@ -8,11 +8,8 @@
 // "FILE:LINE: message".
 //
 // Stricter than the Go tool wherever it silently ignores or reinterprets a mistake
-// (DESIGN.md): an unknown key or section, a line without ':', an empty value or verb,
-// a single-valued key or an identity or peer given twice, a setting after the first
-// section, a subject that is not a plain NATS subject, a private key that does not
-// belong to its public key. A typo in a security-relevant file must not quietly fall
-// back to a default or to the last of two values.
+// (doc/architecture.md): a typo in a security-relevant file must not quietly fall back
+// to a default or to the last of two values.
 #include "protocol/config.hpp"
 
 #include <algorithm>
@@ -21,11 +18,14 @@
 #include <cstdint>
 #include <variant>
 
+#include "protocol/config_words.hpp"
 #include "protocol/duration.hpp"
 #include "protocol/subjects.hpp"
 
 namespace remaphore::protocol {
 namespace {
+
+using namespace config_words;
 
 template <class... F>
 struct overloaded : F... {
@@ -33,43 +33,6 @@ struct overloaded : F... {
 };
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-// Splits off the next white-space-separated token.
-std::string_view next_token(std::string_view& rest) {
-  rest = trim(rest);
-  std::size_t i = 0;
-  while (i < rest.size() && !is_space(rest[i])) ++i;
-  const auto token = rest.substr(0, i);
-  rest = trim(rest.substr(i));
-  return token;
-}
-
-// A word that could be a key: letters, digits and '_', not starting with a digit.
-bool is_key_name(std::string_view s) {
-  if (s.empty() || (s.front() >= '0' && s.front() <= '9')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
-bool allows_verb(const std::vector<std::string>& verbs, std::string_view verb) {
-  return std::any_of(verbs.begin(), verbs.end(), [&](const std::string& v) { return v == "*" || v == verb; });
-}
 
 enum class section { general, identities, peers };
 
@@ -130,6 +93,9 @@ class parser {
         {"command_queue", &parser::set_command_queue},
         {"replay_record", &parser::set_replay_record},
         {"reconnect_jitter", &config::reconnect_jitter},
+        {"lock_lease", &parser::set_lock_lease},
+        {"lock_replicas", &parser::set_lock_replicas},
+        {"metrics", &parser::set_metrics},
     };
     for (const auto& r : rules)
       if (r.name == key) return &r;
@@ -287,6 +253,31 @@ class parser {
     return true;
   }
 
+  // Shorter than a second leaves no room for a renewal's round trip and the margin
+  // for the servers' clocks; a day is more than any job needs to be renewed within.
+  bool set_lock_lease(const std::string& key, std::string_view value) {
+    if (!parse_duration_value(key, value, out_.lock_lease)) return false;
+    if (out_.lock_lease < std::chrono::seconds(1) || out_.lock_lease > std::chrono::hours(24))
+      return fail(key + " must be from 1s to 24h, not '" + std::string(value) + "'");
+    return true;
+  }
+
+  // A JetStream stream has 1 to 5 replicas.
+  bool set_lock_replicas(const std::string& key, std::string_view value) {
+    int n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc{} || end != value.data() + value.size() || n < 1 || n > 5)
+      return fail(key + " must be a number from 1 to 5, not '" + std::string(value) + "'");
+    out_.lock_replicas = n;
+    return true;
+  }
+
+  bool set_metrics(const std::string& key, std::string_view value) {
+    std::string why;
+    out_.metrics = parse_listen_address(value, why);
+    return out_.metrics || fail("invalid " + key + " address '" + std::string(value) + "': " + why);
+  }
+
   // A relative path would depend on the directory each process starts in, so
   // processes of one host could each keep a record of their own without a word.
   bool set_replay_record(const std::string& key, std::string_view value) {
@@ -356,6 +347,9 @@ class parser {
     p.destination = destination;
     const auto pub = parse_public_key(pub_text);
     if (!pub) return fail("invalid public key '" + std::string(pub_text) + "'");
+    if (!is_valid_point(*pub))
+      return fail("peer key '" + std::string(pub_text) +
+                  "' is not a valid ed25519 public key (a typo? no message could ever verify with it)");
     // A sender is known by its key alone: a second line for it could only be
     // ignored (the first wins) or contradict the first.
     if (const auto first = first_listed(peer_lines_, *pub, line_no_))
@@ -376,48 +370,6 @@ class parser {
 };
 
 }  // namespace
-
-std::size_t config_lines::of(std::string_view key) const {
-  const auto it = keys.find(key);
-  return it == keys.end() ? 0 : it->second;
-}
-
-bool identity::allows(std::string_view verb) const { return allows_verb(verbs, verb); }
-
-bool peer::allows(std::string_view verb) const { return allows_verb(verbs, verb); }
-
-const identity* config::effective_default_identity() const {
-  if (default_identity)
-    if (const auto* id = find_identity(*default_identity)) return id;
-  return identities.empty() ? nullptr : &identities.front();
-}
-
-const identity* config::find_identity(const public_key& pub) const {
-  for (const auto& id : identities)
-    if (id.pub == pub) return &id;
-  return nullptr;
-}
-
-const peer* config::find_peer(const public_key& pub) const {
-  for (const auto& p : peers)
-    if (p.pub == pub) return &p;
-  return nullptr;
-}
-
-config::signer config::signing_identity(std::string_view verb, const std::optional<public_key>& pubkey) const {
-  const std::string quoted_verb = "'" + std::string(verb) + "'";
-  if (pubkey) {
-    const auto* id = find_identity(*pubkey);
-    if (!id) return {nullptr, "no identity " + pubkey->to_base58() + " in [ Identities ]"};
-    if (!id->allows(verb)) return {nullptr, "identity " + pubkey->to_base58() + " may not use verb " + quoted_verb};
-    return {id, {}};
-  }
-  if (const auto* id = effective_default_identity(); id && id->allows(verb)) return {id, {}};
-  for (const auto& id : identities)
-    if (id.allows(verb)) return {&id, {}};
-  if (identities.empty()) return {nullptr, "no identity in [ Identities ] to sign with"};
-  return {nullptr, "no identity may use verb " + quoted_verb};
-}
 
 std::string config_where(std::string_view file, std::size_t line) {
   std::string out(file);

@@ -1,4 +1,4 @@
-// The config file, in the Go tool's syntax (DESIGN.md "Config file").
+// The config file, in the Go tool's syntax (doc/architecture.md, "Config file").
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/keys.hpp"
+#include "protocol/listen_address.hpp"
 
 namespace remaphore::protocol {
 
@@ -74,6 +75,12 @@ struct config {
   std::string replay_record;
   // Random extra wait added to each reconnect delay; 0 = the tool's default.
   std::chrono::nanoseconds reconnect_jitter{0};
+  // Locks (--lock): how long a slot stays held without renewal (the lock stream's
+  // max_age), and the lock stream's replicas on a cluster.
+  std::chrono::nanoseconds lock_lease = std::chrono::seconds(15);
+  int lock_replicas = 1;
+  // Where a receiver serves Prometheus metrics (key "metrics"); none: not at all.
+  std::optional<listen_address> metrics;
 
   config_lines lines;
 

@@ -44,6 +44,9 @@ void print_optional_keys(const config& c, std::string& out) {
   if (c.command_queue != defaults.command_queue) line("command_queue", std::to_string(c.command_queue));
   if (!c.replay_record.empty()) line("replay_record", c.replay_record);
   if (c.reconnect_jitter != defaults.reconnect_jitter) line("reconnect_jitter", format_duration(c.reconnect_jitter));
+  if (c.lock_lease != defaults.lock_lease) line("lock_lease", format_duration(c.lock_lease));
+  if (c.lock_replicas != defaults.lock_replicas) line("lock_replicas", std::to_string(c.lock_replicas));
+  if (c.metrics) line("metrics", to_string(*c.metrics));
 }
 
 }  // namespace
@@ -72,9 +75,10 @@ std::string print_config(const config& c) {
   return out;
 }
 
-std::string example_config() {
-  const auto kp = generate_key_pair();
-  const auto pub = kp.pub.to_base58();
+namespace {
+
+// How to reach the NATS servers and log in: all commented out but the server.
+std::string example_connection() {
   std::string out;
   out += "# remaphore configuration (/etc/remaphore/remaphore.conf)\n";
   out += "# '#' starts a comment; keys are case-insensitive; each key once (server may repeat).\n";
@@ -100,7 +104,12 @@ std::string example_config() {
   out += "# connect_retry: no\n";
   out += "# Random extra wait before each reconnect (0 = the built-in amount).\n";
   out += "# reconnect_jitter: 0s\n";
-  out += "\n";
+  return out;
+}
+
+// What this node is called, signs with and accepts.
+std::string example_node(const std::string& pub) {
+  std::string out;
   out += "# Messages go to <subject>.all or <subject>.<S>.\n";
   out += "subject: remaphore\n";
   out += "# The key this node signs with unless -p says otherwise.\n";
@@ -117,7 +126,20 @@ std::string example_config() {
   out += "# command_queue: 10000\n";
   out += "# Host-wide record of accepted messages (an absolute path), or off; unset = built in.\n";
   out += "# replay_record: off\n";
-  out += "\n";
+  out += "# Locks (--lock): a slot not renewed for this long is free again; the lock stream's replicas.\n";
+  out += "# lock_lease: 15s\n";
+  out += "# lock_replicas: 1\n";
+  out += "# A receiver serves Prometheus metrics at http://ADDRESS:PORT/metrics (PORT alone: 127.0.0.1).\n";
+  out += "# metrics: 127.0.0.1:9469\n";
+  return out;
+}
+
+}  // namespace
+
+std::string example_config() {
+  const auto kp = generate_key_pair();
+  const auto pub = kp.pub.to_base58();
+  std::string out = example_connection() + "\n" + example_node(pub) + "\n";
   out += "# Key pairs of this node: <public key> <private key> [verbs it may send]; [*] = all.\n";
   out += "# Keep this file from other users (owner and a remaphore group only): it holds the private key.\n";
   out += "[ Identities ]\n";

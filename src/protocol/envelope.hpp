@@ -1,7 +1,7 @@
 // The signed message envelope, byte-compatible with the Go tool:
 //   wire   = b58(sender_pubkey) "," b58(signature) "," signed
 //   signed = destination "," hex(send_time_ns) "," hex(uuid) "," verb "," flag "," payload
-// Only the canonical form is accepted (see DESIGN.md).
+// Only the canonical form is accepted (doc/architecture.md, "Wire format").
 #pragma once
 #include <array>
 #include <chrono>
@@ -87,7 +87,7 @@ inline bool fits_in_field(std::string_view text) { return text.find(',') == std:
 // verb is empty or uuid is longer than uuid_size: decode() would reject the result.
 std::string encode(const private_key& key, const envelope_fields& fields);
 
-// The uuid transform of DESIGN.md: <= 12 bytes kept, longer -> first 12 bytes of
+// The uuid transform (doc/architecture.md, "Wire format"): <= 12 bytes kept, longer -> first 12 bytes of
 // SHA-256, empty -> 12 random bytes.
 std::vector<std::uint8_t> uuid_from(std::string_view given);
 

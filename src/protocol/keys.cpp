@@ -80,6 +80,11 @@ std::optional<private_key> parse_private_key(std::string_view b58) {
   return key;
 }
 
+bool is_valid_point(const public_key& key) {
+  crypto_init();
+  return crypto_core_ed25519_is_valid_point(key.bytes.data()) == 1;
+}
+
 signature sign(const private_key& key, std::string_view message) {
   crypto_init();
   signature sig{};

@@ -44,6 +44,10 @@ key_pair generate_key_pair();
 std::optional<public_key> parse_public_key(std::string_view b58);
 std::optional<private_key> parse_private_key(std::string_view b58);
 
+// Whether the 32 bytes encode a point of ed25519's main subgroup, as every public key
+// of a real key pair does; most mistyped keys do not (any 32 bytes decode from base58).
+bool is_valid_point(const public_key& key);
+
 signature sign(const private_key& key, std::string_view message);
 bool verify(const public_key& key, const signature& sig, std::string_view message);
 

@@ -1,4 +1,4 @@
-// Destination patterns (DESIGN.md "Destination patterns").
+// Destination patterns (doc/architecture.md, "Destination patterns").
 #pragma once
 #include <string_view>
 

@@ -44,6 +44,43 @@ std::string stream_name(std::string_view root) {
   return name;
 }
 
+std::string lock_slot(std::string_view root, std::string_view lock, unsigned slot) {
+  return std::string(root) + ".lock." + std::string(lock) + ".slot." + std::to_string(slot);
+}
+
+std::string lock_ticket(std::string_view root, std::string_view lock, unsigned slots, std::string_view time_hex,
+                        std::string_view id_hex) {
+  return std::string(root) + ".lock." + std::string(lock) + ".wait." + std::to_string(slots) + "." +
+         std::string(time_hex) + "." + std::string(id_hex);
+}
+
+std::string lock_free(std::string_view root, std::string_view lock) {
+  return std::string(root) + ".lock." + std::string(lock) + ".free";
+}
+
+std::string lock_filter(std::string_view root, std::string_view lock) {
+  return std::string(root) + ".lock." + std::string(lock) + ".>";
+}
+
+std::vector<std::string> lock_stream_subjects(std::string_view root) {
+  return {std::string(root) + ".lock.*.slot.*", std::string(root) + ".lock.*.wait.*.*.*"};
+}
+
+std::string lock_stream_name(std::string_view root) {
+  if (root == "remaphore") return "REMAPHORE-LOCK";
+  return "REMAPHORE-LOCK-" + stream_name(root).substr(std::string_view("REMAPHORE_").size());
+}
+
+std::optional<std::string> why_not_lock_name(std::string_view name) {
+  if (name.empty()) return "it is empty";
+  if (name.size() > 64) return "it is longer than 64 characters";
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return "it may hold only a-z, 0-9, '-' and '_'";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> why_not_subject(std::string_view name) {
   if (name.empty()) return "it is empty";
   if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string_view::npos)

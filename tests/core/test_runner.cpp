@@ -7,6 +7,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdlib>
 #include <fstream>
 
 #include "core/output_echo.hpp"
@@ -121,4 +122,22 @@ TEST_CASE("runner: cancelling ends a command that ignores SIGTERM, while the eve
   CHECK_FALSE(alive(child));
   ::unlink(pidfile.c_str());
   ::rmdir(path);
+}
+
+TEST_CASE("runner: what the command left running in its group is killed when the command exits") {
+  // The background sleep keeps the pipe open; the runner reads it out for a short while.
+  auto leaves_one = command({"sh", "-c", "sleep 300 & echo $!"});
+  pid_t left = 0;
+  test::run_coro([&](asio::io_context&) -> asio::awaitable<void> {
+    auto r = co_await core::run_command(leaves_one);
+    CHECK(r.exit_code == 0);
+    left = static_cast<pid_t>(std::atoi(r.output.c_str()));
+  });
+  REQUIRE(left > 0);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {  // at most 2 s for init to reap it
+    gone = !alive(left);
+    if (!gone) ::usleep(10'000);
+  }
+  CHECK(gone);
 }

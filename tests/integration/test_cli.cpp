@@ -1,4 +1,4 @@
-// End-to-end tests of the remaphore binary: the examples of DESIGN.md's CLI section,
+// End-to-end tests of the remaphore binary: the examples of the README's usage section,
 // every exit code, identity selection, what a receiver's command gets (arguments
 // and REMAPHORE_* variables), and payloads that must never reach a shell.
 // Each test runs real processes against a real nats-server on a free loopback port.
@@ -68,7 +68,7 @@ TEST_CASE("cli: --help, --version, --keygen, -C and --check-config") {
   CHECK(check.out.find("identities: 1") != std::string::npos);
   CHECK(check.err.empty());  // mode 0600: no warning about readable private keys
 
-  // The config example of DESIGN.md, with real keys in place of the placeholders and
+  // The documented config example (README, "Config"), with real keys in place of the placeholders and
   // a creds file that exists (a file the config names must be readable).
   auto peer = keygen();
   auto creds = dir.write("user.creds", trust_chain().user_creds());

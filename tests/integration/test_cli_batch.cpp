@@ -334,6 +334,101 @@ TEST_CASE("cli: a plain request sums up too, and --sort prints the replies by de
   CHECK(!objects.back()["summary"].contains("batches"));
 }
 
+TEST_CASE("cli: --require-all exits 1 unless every addressed peer answered 0, naming the failed and the silent") {
+  fleet f(3, 1, {"fleet.gone"});
+  auto loose = run_remaphore({"-c", f.requester_config, "-r", "-t", "2s", "status"});
+  CHECK(loose.exit_code == 0);  // at least one answered: enough without --require-all
+  auto strict = run_remaphore({"-c", f.requester_config, "-r", "--require-all", "-t", "2s", "--json", "status"});
+  INFO("stderr:\n", strict.err);
+  CHECK(strict.exit_code == 1);
+  CHECK(strict.err.find("not every addressed peer answered with exit code 0 (--require-all); failed: fleet.n01: "
+                        "exit 3; silent: fleet.gone") != std::string::npos);
+  CHECK(json_lines(strict.out).size() == 4);  // three replies and the summary, as without it
+
+  auto one = run_remaphore({"-c", f.requester_config, "-r", "--require-all", "-D", "fleet.n02", "status"});
+  CHECK_MESSAGE(one.exit_code == 0, one.err);
+  auto failed = run_remaphore({"-c", f.requester_config, "-r", "--require-all", "-D", "fleet.n01", "status"});
+  CHECK(failed.exit_code == 1);
+  CHECK(failed.err.find("failed: fleet.n01: exit 3") != std::string::npos);
+  CHECK(failed.err.find("silent:") == std::string::npos);
+
+  // With batches: every batch is asked (no stop), the verdict comes at the end.
+  auto rolling =
+      run_remaphore({"-c", f.requester_config, "-r", "--require-all", "--batch", "2", "--batch-timeout", "1s", "x"});
+  CHECK(rolling.exit_code == 1);
+  CHECK(rolling.err.find("summary: 4 asked, 3 answered, 1 failed (fleet.n01: exit 3), 1 silent (fleet.gone)") !=
+        std::string::npos);
+}
+
+TEST_CASE("cli: --batch N% asks that share of the matching peers at a time, --batch-sleep pauses in between") {
+  fleet f(4, -1);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = run_remaphore({"-c", f.requester_config, "-r", "--batch", "50%", "--batch-sleep", "1s", "-t", "60s", "x"},
+                         60s);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  INFO("stderr:\n", r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("batch 1 of 2: fleet.n00, fleet.n01") != std::string::npos);
+  CHECK(r.err.find("pausing 1.0s before batch 2 of 2") != std::string::npos);
+  CHECK(r.err.find("batch 2 of 2: fleet.n02, fleet.n03") != std::string::npos);
+  CHECK(elapsed >= 1s);
+  auto asked = f.asked();
+  REQUIRE(asked.size() == 4);
+  CHECK(set_of(asked, 0, 2) == ran_by({"n00", "n01"}));
+
+  // A share is rounded up: 1% of 4 peers is one at a time.
+  f.forget_asked();
+  auto small = run_remaphore({"-c", f.requester_config, "-r", "--batch", "1%", "-t", "60s", "x"}, 60s);
+  CHECK(small.exit_code == 0);
+  CHECK(small.err.find("batch 4 of 4: fleet.n03") != std::string::npos);
+
+  // The -t deadline ends a pause: no further batch.
+  f.forget_asked();
+  const auto cut_start = std::chrono::steady_clock::now();
+  auto cut = run_remaphore({"-c", f.requester_config, "-r", "--batch", "2", "--batch-sleep", "60s", "-t", "3s", "x"});
+  INFO("stderr (cut):\n", cut.err);
+  CHECK(std::chrono::steady_clock::now() - cut_start < 30s);
+  CHECK(cut.exit_code == 0);
+  CHECK(f.asked().size() == 2);
+  CHECK(cut.err.find("the -t deadline passed after batch 1 of 2; not asked: fleet.n02, fleet.n03") !=
+        std::string::npos);
+}
+
+TEST_CASE("cli: after Ctrl-C the peers whose command was still running are reported as interrupted, not silent") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(3);  // fast, slow, the requester
+  auto responder = [&](std::size_t i, const std::string& name, const std::string& script) {
+    config_text c;
+    c.server = server.url();
+    c.destination = name;
+    c.identities = {identity_line(keys[i])};
+    c.peers = {peer_line("the.requester", keys[2])};
+    return start_receiver({"-c", dir.write(name + ".conf", c.text()), "-t", "60s", "sh", "-c", script});
+  };
+  auto fast = responder(0, "web.fast", "echo done");
+  auto slow = responder(1, "web.slow", "sleep 30");
+  config_text qc;
+  qc.server = server.url();
+  qc.identities = {identity_line(keys[2])};
+  qc.peers = {peer_line("web.fast", keys[0]), peer_line("web.slow", keys[1])};
+  auto q = spawn({"-c", dir.write("q.conf", qc.text()), "-r", "-t", "60s", "--json", "restart"});
+  REQUIRE(q.wait_stdout("web.fast", event_bound));  // its reply is in
+  REQUIRE(slow.wait_stderr("accepted '", event_bound));
+  q.signal(SIGINT);
+  auto r = q.wait(run_bound);
+  INFO("stderr:\n", r.err);
+  CHECK(r.exit_code == 130);
+  CHECK(r.err.find("summary: 2 asked, 1 answered, 0 failed, 0 silent, 1 interrupted (web.slow), ") !=
+        std::string::npos);
+  CHECK(r.err.find("no reply from web.slow") == std::string::npos);
+  auto objects = json_lines(r.out);
+  REQUIRE(objects.size() == 2);
+  CHECK(objects.back()["summary"]["interrupted"] == nlohmann::json::parse(R"(["web.slow"])"));
+  CHECK(objects.back()["summary"]["silent"].empty());
+  CHECK(objects.back()["summary"]["stopped"] == "interrupted");
+}
+
 TEST_CASE("cli: on a terminal the progress line is drawn in place, at most ten times a second, and cleared") {
   REQUIRE(has_progress_text("\r\033[K12/40 answered, 1 failed, 3.2s, batch 2/4"));
   REQUIRE(!has_progress_text("summary: 4 asked, 3 answered, 1 failed (fleet.n01: exit 3)"));
@@ -390,6 +485,11 @@ TEST_CASE("cli: --batch options are refused where they would be ignored or misre
       {{"-c", cfg, "-r", "--batch", "x"}, "invalid batch size for --batch: 'x'"},
       {{"-c", cfg, "-r", "--batch-timeout", "5s"}, "--batch-timeout needs --batch"},
       {{"-c", cfg, "-r", "--batch-stop-on-failure"}, "--batch-stop-on-failure needs --batch"},
+      {{"-c", cfg, "-r", "--batch-sleep", "5s"}, "--batch-sleep needs --batch"},
+      {{"-c", cfg, "-r", "--batch", "2", "--batch-sleep", "0"}, "invalid duration for --batch-sleep: '0'"},
+      {{"-c", cfg, "-r", "--batch", "0%"}, "invalid batch size for --batch: '0%'"},
+      {{"-c", cfg, "-r", "--batch", "101%"}, "invalid batch size for --batch: '101%'"},
+      {{"-c", cfg, "-s", "--require-all"}, "--require-all is for requests (-r): it cannot be used with -s"},
       {{"-c", cfg, "-r", "--batch", "2", "--batch-timeout", "-1s"}, "invalid duration for --batch-timeout"},
       {{"-c", cfg, "-s", "--batch", "2"}, "--batch is for requests (-r): it cannot be used with -s"},
       {{"-c", cfg, "--sort"}, "--sort is for requests (-r): it cannot be used when receiving"},
@@ -404,4 +504,36 @@ TEST_CASE("cli: --batch options are refused where they would be ignored or misre
     CHECK(r.err.find(cases[i].says) != std::string::npos);
     CHECK(r.out.empty());
   }
+}
+
+TEST_CASE("cli: a reply's terminal escapes and carriage return are shown escaped and framed on a terminal, raw when piped") {
+  nats_server server;
+  temp_dir dir;
+  auto keys = keygen(2);  // the responder, the requester
+  config_text c;
+  c.server = server.url();
+  c.destination = "web.evil";
+  c.identities = {identity_line(keys[0])};
+  c.peers = {peer_line("the.requester", keys[1])};
+  // A retitle, a screen clear and a line that would read as another host's.
+  const std::string script = R"(printf '\033]0;owned\007\033[2Jreal\rcom.example.db.9,0,all fine\n')";
+  auto responder = start_receiver({"-c", dir.write("r.conf", c.text()), "-t", "60s", "sh", "-c", script});
+  config_text qc;
+  qc.server = server.url();
+  qc.identities = {identity_line(keys[1])};
+  qc.peers = {peer_line("web.evil", keys[0])};
+  const auto q = dir.write("q.conf", qc.text());
+
+  auto shown = run_in_pty({"-c", q, "-r", "-t", "20s"}, 30s);
+  INFO("terminal:\n", shown.output);
+  CHECK(shown.exit_code == 0);
+  CHECK(shown.output.find("\x1b]0;owned") == std::string::npos);
+  CHECK(shown.output.find("\x1b[2J") == std::string::npos);
+  CHECK(shown.output.find("web.evil,0,\\u001b]0;owned\\u0007\\u001b[2Jreal\\u000dcom.example.db.9,0,all fine") !=
+        std::string::npos);
+  CHECK(shown.output.find("--> ") != std::string::npos);
+
+  auto piped = run_remaphore({"-c", q, "-r", "-t", "20s"}, 30s);
+  CHECK(piped.exit_code == 0);
+  CHECK(piped.out == "web.evil,0,\x1b]0;owned\x07\x1b[2Jreal\rcom.example.db.9,0,all fine\n");
 }

@@ -78,19 +78,19 @@ TEST_CASE("options: every option that does nothing in the chosen mode is refused
       // Sending.
       {{"-c", cfg, "-s", "-o"}, "-o is for receiving: it cannot be used with -s"},
       {{"-c", cfg, "-s", "-d"}, "-d is for receiving: it cannot be used with -s"},
-      {{"-c", cfg, "-s", "--json"}, "--json is for requests (-r): it cannot be used with -s"},
-      {{"-c", cfg, "-s", "-n", "2"}, "-n is for receiving: it cannot be used with -s"},
+      {{"-c", cfg, "-s", "--json"}, "--json is for requests (-r) and --lock-status: it cannot be used with -s"},
+      {{"-c", cfg, "-s", "-n", "2"}, "-n is for receiving and --lock: it cannot be used with -s"},
       {{"-c", cfg, "-s", "--since", "1m"}, "--since is for receiving: it cannot be used with -s"},
       {{"-c", cfg, "--send", "--once"}, "--once is for receiving: it cannot be used with --send"},
       // Requests.
       {{"-c", cfg, "-r", "-o"}, "-o is for receiving: it cannot be used with -r"},
       {{"-c", cfg, "-r", "-d"}, "-d is for receiving: it cannot be used with -r"},
-      {{"-c", cfg, "-r", "-n", "2"}, "-n is for receiving: it cannot be used with -r"},
+      {{"-c", cfg, "-r", "-n", "2"}, "-n is for receiving and --lock: it cannot be used with -r"},
       {{"-c", cfg, "-r", "--since", "1m"}, "--since is for receiving: it cannot be used with -r"},
       {{"-c", cfg, "-r", "--retain"}, "--retain is for sending (-s): it cannot be used with -r"},
       {{"-c", cfg, "-r", "-v", "a,b"}, "send one verb at a time"},
       // Receiving.
-      {{"-c", cfg, "--json"}, "--json is for requests (-r): it cannot be used when receiving"},
+      {{"-c", cfg, "--json"}, "--json is for requests (-r) and --lock-status: it cannot be used when receiving"},
       {{"-c", cfg, "--retain"}, "--retain is for sending (-s): it cannot be used when receiving"},
       {{"-c", cfg, "-D", "x", "-d"}, "-D and -d cannot be used together"},
       {{"-c", cfg, "-d", "--dest", "x"}, "-d and --dest cannot be used together"},
@@ -197,7 +197,7 @@ TEST_CASE("options: -t 0 means no timeout, as in the Go tool") {
   }
 }
 
-TEST_CASE("options: -t, -o or -u after the command run as the command's words, with a warning") {
+TEST_CASE("options: our options after the command run as the command's words, with a warning naming each") {
   nats_server server;
   temp_dir dir;
   auto k = keygen();
@@ -205,25 +205,55 @@ TEST_CASE("options: -t, -o or -u after the command run as the command's words, w
   auto misplaced = start_receiver({"-c", cfg, "-o", "-t", "20s", "echo", "-t", "5s"});
   CHECK(misplaced.err().find("'-t' is part of the command, not an option of remaphore") != std::string::npos);
   CHECK(misplaced.err().find("options end at the first argument that is not an option ('echo')") != std::string::npos);
+  // Every such word is named, whichever of our options it is (a command may take -v).
+  auto several = start_receiver({"-c", cfg, "-o", "-t", "20s", "echo", "-v", "x", "--dest=a.b", "-S"});
+  CHECK(several.err().find("'-v', '--dest=a.b' and '-S' are part of the command, not options of remaphore") !=
+        std::string::npos);
   auto long_form = start_receiver({"-c", cfg, "-o", "-t", "20s", "echo", "--uuid=x"});
   CHECK(long_form.err().find("'--uuid=x' is part of the command") != std::string::npos);
   // "--" says the split is meant: no warning.
   auto explicit_split = start_receiver({"-c", cfg, "-o", "-t", "20s", "--", "echo", "-o"});
   CHECK(explicit_split.err().find("is part of the command") == std::string::npos);
-  auto plain = start_receiver({"-c", cfg, "-o", "-t", "20s", "echo", "-n", "-e"});
-  CHECK(plain.err().find("is part of the command") == std::string::npos);
+  auto plain = start_receiver({"-c", cfg, "-o", "-t", "20s", "echo", "-e", "-E", "-vx", "---v"});
+  CHECK(plain.err().find("part of the command") == std::string::npos);
 
-  // A send's payload gets the same warning; the words are still the payload.
-  auto sent = run_remaphore({"-c", cfg, "-s", "done", "-u", "build_42"});
+  // "--" before the payload sends the words as written.
+  auto sent = run_remaphore({"-c", cfg, "-s", "--", "done", "-u", "build_42"});
   CHECK_MESSAGE(sent.exit_code == 0, sent.err);
-  CHECK(sent.err.find("'-u' is part of the payload, not an option of remaphore") != std::string::npos);
+  CHECK(sent.err.empty());
 
   auto r = misplaced.wait(run_bound);
   CHECK_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out == "-t 5s ping done -u build_42\n");  // the command ran, with the words as given
+  CHECK(several.wait(run_bound).out == "-v x --dest=a.b -S ping done -u build_42\n");
   CHECK(long_form.wait(run_bound).out == "--uuid=x ping done -u build_42\n");
   CHECK(explicit_split.wait(run_bound).out == "-o ping done -u build_42\n");
   CHECK(plain.wait(run_bound).exit_code == 0);
+}
+
+// `remaphore -s -v restart now -D com.acme.web.2` once sent "now -D com.acme.web.2" to
+// every host. A payload word that is one of our options is refused before anything
+// goes out; the receiver here would take anything that was sent.
+TEST_CASE("options: a payload that holds one of our options is refused (exit 2), naming it and --") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  auto cfg = dir.write("c.conf", self_config(server.url(), k, "node.a").text());
+  auto rx = start_receiver({"-c", cfg, "-d", "-o", "-t", "20s", "echo"});
+  expect_usage_errors({
+      {{"-c", cfg, "-s", "-v", "restart", "now", "-D", "com.acme.web.2"},
+       "the payload holds '-D', which is an option of remaphore: options end at the first argument that is not an "
+       "option ('now'), so it would be sent as payload"},
+      {{"-c", cfg, "-r", "status", "--dest=com.x", "-t", "5s"}, "the payload holds '--dest=com.x' and '-t'"},
+      {{"-c", cfg, "-s", "x", "--batch"}, "'--batch'"},
+      {{"-c", cfg, "-s", "x", "-t=5s"}, "'-t=5s'"},
+      {{"-c", cfg, "-s", "x", "--json"}, "or put -- before the payload to send it as written"},
+  });
+  auto words = run_remaphore({"-c", cfg, "-s", "-v", "restart", "now", "-xD", "--destination", "-", "---D"});
+  CHECK_MESSAGE(words.exit_code == 0, words.err);  // none of these is one of our options
+  auto r = rx.wait(run_bound);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out == "restart now -xD --destination - ---D\n");  // the first message is the last send's
 }
 
 TEST_CASE("options: --log-format json writes one JSON object per record") {
@@ -288,6 +318,11 @@ TEST_CASE("config: a directory, an empty file or no server line is refused by ev
   temp_dir dir;
   auto k = keygen();
   expect_config_error(dir.path(), "cannot read config file '" + dir.path() + "': it is a directory");
+  // A FIFO nobody writes would hold every mode for ever, -t or not; a device is no config.
+  const auto fifo = dir.file("fifo.conf");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  expect_config_error(fifo, "cannot read config file '" + fifo + "': it is a FIFO, not a regular file");
+  expect_config_error("/dev/zero", "cannot read config file '/dev/zero': it is a device, not a regular file");
   auto empty = dir.write("empty.conf", "");
   expect_config_error(empty, empty + ": the file is empty");
   auto no_server = self_config("", k, "node.a");
@@ -405,4 +440,32 @@ TEST_CASE("config: readable by a group is fine, readable or writable by others i
       CHECK(count_of(r.err, "other users can") == 1);
     }
   }
+}
+
+TEST_CASE("config: REMAPHORE_CONFIG is read by every mode when -c is not given, and -c wins over it") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  auto cfg = dir.write("env.conf", self_config(server.url(), k, "node.env").text());
+  const env_list env = {{"REMAPHORE_CONFIG", cfg}};
+  auto check = run({binary, "--check-config"}, run_bound, env);
+  CHECK_MESSAGE(check.exit_code == 0, check.err);
+  CHECK(check.out.find("config " + cfg + " is valid") != std::string::npos);
+  auto rx = child(process::start({binary, "-o", "-t", "20s", "echo"}, env));
+  REQUIRE_MESSAGE(rx.wait_stderr("ready:", ready_bound), rx.err());
+  CHECK(rx.err().find("for destination node.env") != std::string::npos);
+  auto sent = run({binary, "-s", "-D", "node.env", "from-env"}, run_bound, env);
+  CHECK_MESSAGE(sent.exit_code == 0, sent.err);
+  auto got = rx.wait(run_bound);
+  CHECK(got.out == "ping from-env\n");
+  auto asked = run({binary, "-r", "-t", "2s", "status"}, run_bound, env);
+  CHECK(asked.exit_code == 1);  // node.env is a peer with no listener: asked, silent
+  CHECK(asked.err.find("1 silent (node.env)") != std::string::npos);
+  // -c wins; an empty variable means the default.
+  auto other = dir.write("other.conf", "server: nats://127.0.0.1:1\nwhat: x\n");
+  auto given = run({binary, "--check-config", "-c", other}, run_bound, env);
+  CHECK(given.exit_code == 2);
+  CHECK(given.err.find(other + ":2: unknown key 'what'") != std::string::npos);
+  auto empty = run({binary, "--check-config"}, run_bound, {{"REMAPHORE_CONFIG", ""}});
+  CHECK((empty.out + empty.err).find("/etc/remaphore/remaphore.conf") != std::string::npos);
 }

@@ -378,3 +378,42 @@ TEST_CASE("cli: with --log-format json every line is a JSON object, with an audi
   CHECK(reply["uuid"] == "6a6f622d31");
   CHECK(reply["reply_bytes"].get<int>() > 0);
 }
+
+TEST_CASE("cli: a receiver whose stdout takes nothing still ends at -t, saying how much output it could not write") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  auto conf = dir.write("node.conf", self_config(server.url(), k, "node.stuck").text());
+  // stdout is a pipe to a reader that never reads (and ends by itself later): it fills
+  // at 64 KiB, the command writes 1 MB. The subshell reports remaphore's exit on stderr.
+  const auto flood = dir.write("flood.sh", "head -c 1000000 /dev/zero\n");
+  const std::string line =
+      "(" + binary + " -c " + conf + " -o -t 4s sh " + flood + "; echo \"rc=$?\" >&2) | sleep 8";
+  auto rx = child(process::start({"sh", "-c", line}));
+  REQUIRE(rx.wait_stderr("ready:", ready_bound));
+  REQUIRE(run_remaphore({"-c", conf, "-s", "go"}).exit_code == 0);
+  CHECK(rx.wait_stderr("rc=0", 10s));
+  CHECK(rx.err().find("bytes of the commands' output were not written") != std::string::npos);
+}
+
+TEST_CASE("cli: SIGTERM with commands waiting says how many were not run, and audits each and the one ended") {
+  nats_server server;
+  temp_dir dir;
+  auto k = keygen();
+  auto conf = dir.write("node.conf", self_config(server.url(), k, "node.busy").text());
+  const auto started = dir.file("started");
+  const auto slow = dir.write("slow.sh", "echo x >> '" + started + "'; sleep 100\n");
+  auto rx = start_receiver({"-c", conf, "-t", "60s", "sh", slow});
+  for (int i = 0; i < 4; ++i) REQUIRE(run_remaphore({"-c", conf, "-s", "job" + std::to_string(i)}).exit_code == 0);
+  REQUIRE(rx.wait_stderr_count("accepted '", 4, event_bound));
+  REQUIRE(wait_until([&] { return slurp(started).size() == 2; }, 5s));  // the first runs
+  rx.signal(SIGTERM);
+  auto r = rx.wait(run_bound);
+  INFO("stderr:\n", r.err);
+  CHECK(r.exit_code == 143);
+  CHECK(r.err.find("3 accepted messages were not run: the receiver stopped while they waited") != std::string::npos);
+  CHECK(count_of(r.err, "accepted message not run: the receiver stopped") == 3);
+  CHECK(r.err.find("was ended (its process group: SIGTERM, then SIGKILL): the receiver stopped") != std::string::npos);
+  CHECK(r.err.find("4 passed every check (3 of them not run)") != std::string::npos);
+  CHECK(slurp(started).size() == 2);  // only the first ever started
+}

@@ -2,7 +2,11 @@
 // started later (--since), against a real nats-server with JetStream on.
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "integration/cli_support.hpp"
+#include "nats/client.hpp"
+#include "support/with_client.hpp"
 
 using namespace remaphore::test;
 using namespace remaphore::test::cli;
@@ -109,4 +113,105 @@ TEST_CASE("retained: a stream kept for another time is reported, and changed whe
   CHECK(changed.err.find("stream REMAPHORE now keeps signals for 2h0m0s (was 1h0m0s)") != std::string::npos);
   auto again = run_remaphore({"-c", two_hours, "-s", "--retain", "-u", "d"});
   CHECK(again.err.find("keeps signals") == std::string::npos);
+}
+
+namespace {
+
+// A JetStream API call from the test's own client; the answer's JSON.
+nlohmann::json js_api(const std::string& url, const std::string& subject, const nlohmann::json& body) {
+  nlohmann::json out;
+  // Made before the co_await: g++ 12 destroys a conditional's temporary in one twice.
+  const std::string payload = body.is_null() ? std::string() : body.dump();
+  with_client(url, [&](remaphore::nats::client& c) -> boost::asio::awaitable<void> {
+    remaphore::nats::message reply;
+    auto ec = co_await c.request(subject, payload, reply, std::chrono::seconds(5));
+    REQUIRE_FALSE(ec);
+    out = nlohmann::json::parse(reply.payload, nullptr, false);
+  });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("retained: changing a stream's max_age keeps its other subjects, limits and policies") {
+  nats_server server("", {"-js", "-sd", "{{DIR}}/js"});
+  // Someone's stream: our subjects and more, limits and a discard policy of its own.
+  auto made = js_api(server.url(), "$JS.API.STREAM.CREATE.REMAPHORE",
+                     {{"name", "REMAPHORE"},
+                      {"subjects", {"remaphore.retained.>", "audit.>"}},
+                      {"storage", "file"},
+                      {"max_msgs", 1000},
+                      {"max_msgs_per_subject", 5},
+                      {"discard", "new"},
+                      {"max_age", 3600'000'000'000LL}});
+  REQUIRE_FALSE(made.contains("error"));
+  auto k = keygen();
+  temp_dir dir;
+  auto c = self_config(server.url(), k, "com.example.late");
+  c.extra = {"retain_max_age: 2h"};
+  auto sent = run_remaphore({"-c", dir.write("2h.conf", c.text()), "-s", "--retain", "-u", "a"});
+  INFO(sent.err);
+  CHECK(sent.exit_code == 0);
+  CHECK(sent.err.find("now keeps signals for 2h0m0s (was 1h0m0s)") != std::string::npos);
+  auto info = js_api(server.url(), "$JS.API.STREAM.INFO.REMAPHORE", nullptr)["config"];
+  CHECK(info["max_age"] == 7200'000'000'000LL);
+  CHECK(info["subjects"] == nlohmann::json({"remaphore.retained.>", "audit.>"}));
+  CHECK(info["max_msgs"] == 1000);
+  CHECK(info["max_msgs_per_subject"] == 5);
+  CHECK(info["discard"] == "new");
+}
+
+TEST_CASE("retained: a stream of that name that does not hold our subjects is left alone (exit 3), no limit is no limit") {
+  nats_server server("", {"-js", "-sd", "{{DIR}}/js"});
+  auto made = js_api(server.url(), "$JS.API.STREAM.CREATE.REMAPHORE",
+                     {{"name", "REMAPHORE"}, {"subjects", {"other.>"}}, {"storage", "file"}});
+  REQUIRE_FALSE(made.contains("error"));
+  auto k = keygen();
+  temp_dir dir;
+  auto c = self_config(server.url(), k, "com.example.late");
+  c.extra = {"retain_max_age: 2h"};
+  auto sent = run_remaphore({"-c", dir.write("2h.conf", c.text()), "-s", "--retain", "-u", "a"});
+  INFO(sent.err);
+  CHECK(sent.exit_code == 3);
+  CHECK(sent.err.find("stream REMAPHORE holds other.>, not remaphore.retained.>") != std::string::npos);
+  auto info = js_api(server.url(), "$JS.API.STREAM.INFO.REMAPHORE", nullptr)["config"];
+  CHECK(info["subjects"] == nlohmann::json({"other.>"}));
+  CHECK(info["max_age"] == 0);
+
+  // Ours, kept without limit: said so, not "for 0s".
+  js_api(server.url(), "$JS.API.STREAM.DELETE.REMAPHORE", nullptr);
+  made = js_api(server.url(), "$JS.API.STREAM.CREATE.REMAPHORE",
+                {{"name", "REMAPHORE"}, {"subjects", {"remaphore.retained.>"}}, {"storage", "file"}});
+  REQUIRE_FALSE(made.contains("error"));
+  c.extra = {};
+  auto unlimited = run_remaphore({"-c", dir.write("default.conf", c.text()), "-s", "--retain", "-u", "b"});
+  CHECK(unlimited.exit_code == 0);
+  CHECK(unlimited.err.find("stream REMAPHORE keeps signals without a time limit, not the 24h0m0s") !=
+        std::string::npos);
+}
+
+TEST_CASE("retained: a --since receiver deletes its consumer when it ends, and one killed -9 leaves it for 5 s at most") {
+  nats_server server("", {"-js", "-sd", "{{DIR}}/js"});
+  auto k = keygen();
+  node n(server.url(), k);
+  REQUIRE(run_remaphore({"-c", n.conf, "-s", "--retain", "-u", "kept"}).exit_code == 0);
+  auto consumers = [&] {
+    return js_api(server.url(), "$JS.API.STREAM.INFO.REMAPHORE", nullptr)["state"].value("consumer_count", -1);
+  };
+  REQUIRE(consumers() == 0);
+  // Ended by -t, and by SIGTERM: nothing left behind at once.
+  auto timed = run_remaphore({"-c", n.conf, "-u", "other", "-t", "1s", "--since", "1h"});
+  CHECK(timed.exit_code == 1);
+  CHECK(consumers() == 0);
+  auto stopped = start_receiver({"-c", n.conf, "-u", "other", "-t", "60s", "--since", "1h"});
+  REQUIRE(consumers() == 1);
+  stopped.signal(SIGTERM);
+  CHECK(stopped.wait(run_bound).exit_code == 143);
+  CHECK(consumers() == 0);
+  // Killed: the server's inactivity threshold removes it.
+  auto killed = start_receiver({"-c", n.conf, "-u", "other", "-t", "60s", "--since", "1h"});
+  REQUIRE(consumers() == 1);
+  killed.signal(SIGKILL);
+  killed.wait(run_bound);
+  CHECK(wait_until([&] { return consumers() == 0; }, 8s));
 }

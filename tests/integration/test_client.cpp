@@ -344,25 +344,3 @@ TEST_CASE("client: a publish queued before connect goes with the handshake, conf
     co_await watcher.close();
   });
 }
-
-TEST_CASE("client: a publish refused during the handshake is reported, and the connection stays") {
-  nats_server server(
-      "authorization { users = [ { user: a, password: b, permissions: { publish: { deny: [\"secret.>\"] } } } ] }");
-  run_coro([&](asio::io_context& ioc) -> awaitable<void> {
-    auto o = opts_for({server.url()});
-    o.auth.user = "a";
-    o.auth.password = "b";
-    std::vector<conn_event> events;
-    o.on_event = [&](const conn_event& e) { events.push_back(e); };
-    client c(ioc.get_executor(), o);
-    REQUIRE_FALSE(c.publish("secret.x", "not allowed"));
-    REQUIRE_FALSE(co_await c.connect());
-    CHECK(c.connected());
-    const bool reported = std::any_of(events.begin(), events.end(), [](const conn_event& e) {
-      return e.kind == conn_event_kind::server_error && e.text.find("Permissions Violation") != std::string::npos;
-    });
-    CHECK(reported);
-    REQUIRE_FALSE(co_await c.flush(2s));
-    co_await c.close();
-  });
-}

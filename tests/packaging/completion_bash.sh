@@ -68,6 +68,13 @@ if [[ $offered != "$help_options" ]]; then
 	failures=$((failures + 1))
 fi
 expect "a long option by its start" "--timeout" --tim
+# Once a mode is chosen, only the options it takes (no other mode, no -h).
+expect "after -s, only what -s takes" \
+	"--config --dest --pubkey --timeout --uuid --verb --subject --retain --connect-timeout --connect-retry --log-level --log-format" \
+	-s --
+expect "after -r, the batch options" "--batch --batch-timeout --batch-stop-on-failure --batch-sleep" -r --bat
+expect "after --check-config, -c and the log options" "--config --log-level --log-format" --check-config --
+expect "after -so, only -s's options" "--retain" -so --re
 
 # Config: two identities, three peers, mixed-case verbs and a wildcard.
 read -r pub1 priv1 _ < <("$remaphore" --keygen)
@@ -97,6 +104,9 @@ expect "verbs to receive: [ Peers ]" "refresh status" -c "$conf" -v ""
 expect "verbs by their start" "restart" -c "$conf" -s -v re
 expect "the last verb of a list" "ping,restart" -c "$conf" -s -v ping,re
 expect "the last verb of a receiver's list" "status,refresh" -c "$conf" -v status,r
+expect "no verb twice in a list" "ping,restart ping,deploy" -c "$conf" -s -v ping,
+expect "no verb twice, further on" "ping,deploy,restart" -c "$conf" -s -v ping,deploy,
+REMAPHORE_CONFIG=$conf expect "REMAPHORE_CONFIG when there is no -c" "ping restart deploy" -s -v ""
 expect "verbs with --verb=" "ping restart deploy" -c "$conf" -s --verb = ""
 expect "destinations to send to: [ Peers ]" "com.example.deploy.1 com.example.web.2 com.example.db.1" \
 	-c "$conf" -s -D ""

@@ -103,6 +103,8 @@ ZSHRC
 	shows "remaphore -c node.conf -D com.example." com.example.web.1 com.example.deploy.1
 	shows "remaphore -c node.conf --log-level " error debug
 	shows "remaphore -c node.conf -s -D com.example.de" "-D com.example.deploy.1"
+	# After -s only what -s takes: of --request, --require-all and --retain, --retain.
+	shows "remaphore -c node.conf -s --re" "-s --retain"
 else
 	echo "tmux is absent (Debian package tmux): completion not tried in a terminal"
 fi

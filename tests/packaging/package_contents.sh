@@ -42,8 +42,9 @@ changelog_version=$(zcat "$work/root/usr/share/doc/remaphore/changelog.gz" | sed
 grep -q '^Depends:.*adduser' "$work/control/control" || fail "Depends lacks adduser (postinst uses it)"
 
 unit=$work/root/lib/systemd/system/remaphore-listen@.service
-# shellcheck disable=SC2016 # the unit's own variables, expanded by systemd
-grep -qx 'ExecStart=/usr/bin/remaphore -c ${REMAPHORE_CONFIG} $REMAPHORE_ARGS' "$unit" ||
+# shellcheck disable=SC2016 # the unit's own variables, expanded by the shell it starts
+want='ExecStart=/bin/sh -c '"'"'eval "exec /usr/bin/remaphore $$REMAPHORE_ARGS"'"'"
+grep -qxF "$want" "$unit" ||
 	fail "the unit does not run /usr/bin/remaphore: $(grep ExecStart "$unit")"
 
 ((failures == 0)) || exit 1

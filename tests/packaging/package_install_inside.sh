@@ -26,7 +26,7 @@ IFS=: read -r _ _ uid _ _ home shell <<<"$user"
 expect_stat /etc/remaphore "root:remaphore 750"
 expect_stat /etc/remaphore/listen "root:remaphore 750"
 expect_stat /etc/remaphore/remaphore.conf "root:remaphore 640"
-expect_stat /var/lib/remaphore "remaphore:remaphore 770"
+expect_stat /var/lib/remaphore "remaphore:remaphore 2770"
 /usr/bin/remaphore --version >/dev/null || fail "the installed remaphore does not run"
 
 # The installed unit, an instance with a listener file: as systemd will load it.

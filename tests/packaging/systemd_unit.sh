@@ -18,8 +18,8 @@ DESTDIR=$stage cmake --install "$build" >/dev/null
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
 installed=$(find "$stage" -name 'remaphore-listen@.service')
 [[ -n $installed ]] || { echo "FAIL: cmake --install did not install remaphore-listen@.service"; exit 1; }
-grep -qx "ExecStart=$prefix/bin/remaphore -c \${REMAPHORE_CONFIG} \$REMAPHORE_ARGS" "$installed" ||
-	{ echo "FAIL: ExecStart does not name $prefix/bin/remaphore"; exit 1; }
+exec_start=$(sed -n 's/^ExecStart=//p' "$installed")
+[[ $exec_start == *"$prefix/bin/remaphore"* ]] || { echo "FAIL: ExecStart does not name $prefix/bin/remaphore"; exit 1; }
 
 # The listener file of instance "web": the shipped example.
 cp "$stage$prefix/share/doc/remaphore/examples/listen/web.conf" "$stage/etc/remaphore/listen/web.conf"
@@ -42,6 +42,45 @@ if ! out=$(MANPATH=$stage$prefix/share/man systemd-analyze verify "$units/remaph
 	exit 1
 fi
 echo "systemd-analyze verify: remaphore-listen@web.service is clean"
+
+# The command line ExecStart expands to, as systemd runs it: the line split into words
+# at white space outside quotes, "$$" made "$", the listener file's variables in the
+# environment (systemd reads NAME="value" as a shell does, quotes removed), and the
+# binary replaced by one that prints its arguments, one a line.
+# run_exec_start VALUE: what the stub prints when REMAPHORE_ARGS is VALUE.
+run_exec_start() {
+	local -a words
+	local stub=$stage/print-args
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' >"$stub"
+	chmod +x "$stub"
+	eval "words=($exec_start)"
+	words=("${words[@]//\$\$/\$}")
+	words=("${words[@]//$prefix\/bin\/remaphore/$stub}")
+	env -i PATH=/usr/bin:/bin REMAPHORE_ARGS="$1" "${words[@]}"
+}
+# The value of REMAPHORE_ARGS in a listener file, read as the shell (and systemd) reads it.
+# shellcheck source=/dev/null
+args_of() { (set -a && . "$1" && printf '%s' "$REMAPHORE_ARGS"); }
+want_web=$'-v\nrefresh\n/usr/local/bin/refresh-web-content'
+got=$(run_exec_start "$(args_of "$stage/etc/remaphore/listen/web.conf")")
+[[ $got == "$want_web" ]] || { echo "FAIL: web.conf expands to:"; echo "$got"; exit 1; }
+restart_nginx="$stage$prefix/share/doc/remaphore/examples/listen/restart-nginx.conf"
+want_restart=$'-v\nrestart\n--\nsh\n-c\nexec systemctl restart nginx.service\nrestart-nginx'
+got=$(run_exec_start "$(args_of "$restart_nginx")")
+[[ $got == "$want_restart" ]] || { echo "FAIL: restart-nginx.conf expands to:"; echo "$got"; exit 1; }
+# A file in the former form (words without quotes, which systemd reads whole) means
+# what it meant.
+got=$(run_exec_start "-v refresh /usr/local/bin/refresh-web-content")
+[[ $got == "$want_web" ]] || { echo "FAIL: a former listener file expands to:"; echo "$got"; exit 1; }
+cp "$restart_nginx" "$stage/etc/remaphore/listen/restart-nginx.conf"
+ln -s remaphore-listen@.service "$units/remaphore-listen@restart-nginx.service"
+if ! out=$(MANPATH=$stage$prefix/share/man systemd-analyze verify "$units/remaphore-listen@restart-nginx.service" 2>&1) ||
+	[[ -n $out ]]; then
+	echo "FAIL: systemd-analyze verify remaphore-listen@restart-nginx.service:"
+	echo "$out"
+	exit 1
+fi
+echo "ExecStart: the listener files expand to the command lines they mean, quoted words kept whole"
 
 # Exposure, 0 (locked down) to 10: a network tool that runs commands should stay
 # well below "OK" (< 2).

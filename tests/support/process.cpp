@@ -207,6 +207,16 @@ bool process::wait_stderr_count(const std::string& needle, std::size_t n, std::c
   }
 }
 
+bool process::wait_stdout(const std::string& needle, std::chrono::milliseconds bound) {
+  auto deadline = clock::now() + bound;
+  for (;;) {
+    if (out_.find(needle) != std::string::npos) return true;
+    if (reap(false) && out_fd_ < 0) return false;  // gone, and all its output read
+    if (clock::now() >= deadline) return false;
+    pump(std::min(ms_left(deadline), 10));
+  }
+}
+
 process_result process::wait(std::chrono::milliseconds bound) {
   process_result r;
   auto deadline = clock::now() + bound;

@@ -45,6 +45,8 @@ class process {
   // Reads output until stderr holds `needle` (searched from the start), the
   // process exits, or `bound` passes. True when the text was seen.
   bool wait_stderr(const std::string& needle, std::chrono::milliseconds bound);
+  // The same for stdout (e.g. a requester's reply line).
+  bool wait_stdout(const std::string& needle, std::chrono::milliseconds bound);
   // The same for the n-th occurrence of `needle` (n >= 1).
   bool wait_stderr_count(const std::string& needle, std::size_t n, std::chrono::milliseconds bound);
 

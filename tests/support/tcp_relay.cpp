@@ -13,6 +13,9 @@ namespace {
 
 constexpr char wake_cut = 'c';
 constexpr char wake_stop = 's';
+constexpr char wake_freeze = 'f';
+constexpr char wake_freeze_replies = 'r';
+constexpr char wake_thaw = 't';
 
 sockaddr_in loopback(int port) {
   sockaddr_in addr{};
@@ -55,41 +58,52 @@ tcp_relay::~tcp_relay() {
   ::close(wake_[1]);
 }
 
-void tcp_relay::cut() {
-  ssize_t rc = ::write(wake_[1], &wake_cut, 1);
+void tcp_relay::command(char what) {
+  ssize_t rc = ::write(wake_[1], &what, 1);
   (void)rc;
 }
+
+void tcp_relay::cut() { command(wake_cut); }
+void tcp_relay::freeze() { command(wake_freeze); }
+void tcp_relay::freeze_replies() { command(wake_freeze_replies); }
+void tcp_relay::thaw() { command(wake_thaw); }
 
 void tcp_relay::run() {
   for (;;) {
     std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}, {listener_, POLLIN, 0}};
-    for (const auto& [client, server] : pairs_) {
-      fds.push_back({client, POLLIN, 0});
-      fds.push_back({server, POLLIN, 0});
+    for (const auto& p : pairs_) {
+      fds.push_back({p.client, static_cast<short>(p.client_frozen ? 0 : POLLIN), 0});
+      fds.push_back({p.server, static_cast<short>(p.server_frozen ? 0 : POLLIN), 0});
     }
     if (::poll(fds.data(), fds.size(), -1) < 0) continue;
     if (fds[0].revents) {
       char what = 0;
       ssize_t rc = ::read(wake_[0], &what, 1);
       (void)rc;
-      close_all();
+      for (auto& p : pairs_) {
+        if (what == wake_freeze || what == wake_thaw) p.client_frozen = what == wake_freeze;
+        if (what == wake_freeze || what == wake_freeze_replies || what == wake_thaw)
+          p.server_frozen = what != wake_thaw;
+      }
+      if (what == wake_cut || what == wake_stop) close_all();
       if (what == wake_stop) return;
       continue;
     }
     // Only the pairs that were polled: one accepted now waits for the next poll.
     const std::size_t polled = pairs_.size();
     if (fds[1].revents) accept_one();
-    std::vector<std::pair<int, int>> open(pairs_.begin() + static_cast<std::ptrdiff_t>(polled), pairs_.end());
+    std::vector<pair> open(pairs_.begin() + static_cast<std::ptrdiff_t>(polled), pairs_.end());
     for (std::size_t i = 0; i < polled; ++i) {
-      const auto [client, server] = pairs_[i];
+      const auto p = pairs_[i];
       bool ok = true;
-      if (fds[2 + 2 * i].revents) ok = forward(client, server);
-      if (ok && fds[3 + 2 * i].revents) ok = forward(server, client);
+      const auto in_client = fds[2 + 2 * i].revents, in_server = fds[3 + 2 * i].revents;
+      if (in_client) ok = p.client_frozen ? !(in_client & (POLLHUP | POLLERR)) : forward(p.client, p.server);
+      if (ok && in_server) ok = p.server_frozen ? !(in_server & (POLLHUP | POLLERR)) : forward(p.server, p.client);
       if (ok) {
-        open.emplace_back(client, server);
+        open.push_back(p);
       } else {
-        ::close(client);
-        ::close(server);
+        ::close(p.client);
+        ::close(p.server);
       }
     }
     pairs_ = std::move(open);
@@ -106,7 +120,7 @@ void tcp_relay::accept_one() {
     if (server >= 0) ::close(server);
     return;
   }
-  pairs_.emplace_back(client, server);
+  pairs_.push_back({client, server});
   ++accepted_;
 }
 
@@ -117,9 +131,9 @@ bool tcp_relay::forward(int from, int to) {
 }
 
 void tcp_relay::close_all() {
-  for (const auto& [client, server] : pairs_) {
-    ::close(client);
-    ::close(server);
+  for (const auto& p : pairs_) {
+    ::close(p.client);
+    ::close(p.server);
   }
   pairs_.clear();
 }

@@ -3,6 +3,12 @@
 // server and its other clients see only those connections end: a network cut for the
 // clients behind the relay, without restarting the server.
 //
+// freeze() stops carrying bytes on every connection relayed so far without closing
+// it: to both ends the other has gone silent (a hung host, a partition that drops
+// packets), and writes still succeed into the kernel's buffers. freeze_replies()
+// stops only the server's side: what the client sends still arrives, but nothing
+// comes back (an acknowledgement lost on the way).
+//
 // Flow: one thread polls the listening socket, a wake-up pipe and both ends of every
 // relayed connection; what one end sends is written to the other; an end that closes
 // closes its pair. cut() and the destructor speak to the thread through the pipe.
@@ -25,6 +31,11 @@ class tcp_relay {
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
   // Closes every connection relayed so far; new ones are accepted and relayed.
   void cut();
+  // Stops relaying on every connection relayed so far (both ways, or only the
+  // server's bytes back to the client); thaw() lets them flow again.
+  void freeze();
+  void freeze_replies();
+  void thaw();
   // Connections accepted so far.
   int accepted() const { return accepted_.load(); }
 
@@ -39,7 +50,13 @@ class tcp_relay {
   int listener_ = -1;
   int wake_[2] = {-1, -1};
   std::atomic<int> accepted_{0};
-  std::vector<std::pair<int, int>> pairs_;  // (client side, server side); only the thread touches it
+  struct pair {
+    int client, server;
+    bool client_frozen = false;  // the client's bytes are not carried to the server
+    bool server_frozen = false;  // the server's bytes are not carried to the client
+  };
+  void command(char what);
+  std::vector<pair> pairs_;  // only the thread touches it
   std::thread thread_;
 };
 

@@ -16,7 +16,7 @@ using namespace remaphore::nats;
 
 namespace {
 
-// From NATS.md section 2 (the docs' creds example, signature checked with an
+// From the NATS documentation's creds example (signature checked with an
 // independent ed25519 implementation).
 constexpr std::string_view vector_seed = "SUAOY5JZ2WJKVR4UO2KJ2P3SW6FZFNWEOIMAXF4WZEUNVQXXUOKGM55CYE";
 constexpr std::string_view vector_public = "UDXB2VMLXPASAJ7ZDTKYNQ7QOCFWSGB4FOMYQQ25HQWSAF7ZQJEBSQSW";

@@ -1,13 +1,18 @@
 #include "core/receive/drop_summary.hpp"
 
 #include <cstdio>
+#include <utility>
 
 namespace remaphore::core {
 
-void drop_summary::add(std::string_view reason) {
+bool drop_summary::add(std::string_view reason) {
   auto it = reasons_.find(reason);
   if (it == reasons_.end()) it = reasons_.emplace(std::string(reason), state{}).first;
-  ++it->second.pending;
+  return ++it->second.pending == 1;
+}
+
+void drop_summary::note_detail(std::string_view reason, std::string detail) {
+  if (auto it = reasons_.find(reason); it != reasons_.end()) it->second.detail = std::move(detail);
 }
 
 std::vector<drop_summary::line> drop_summary::take(clock::time_point now, bool only_due) {
@@ -16,7 +21,8 @@ std::vector<drop_summary::line> drop_summary::take(clock::time_point now, bool o
     if (st.pending == 0) continue;
     bool due = !st.last_report || now - *st.last_report >= period_;
     if (only_due && !due) continue;
-    out.push_back({reason, st.pending, st.last_report ? now - *st.last_report : clock::duration{}});
+    out.push_back({reason, st.pending, st.last_report ? now - *st.last_report : clock::duration{},
+                   std::exchange(st.detail, {})});
     st.pending = 0;
     st.last_report = now;
   }
@@ -54,6 +60,7 @@ std::string describe(const drop_summary::line& l) {
     std::snprintf(buf, sizeof buf, " in the last %.1fs", std::chrono::duration<double>(l.over).count());
     out += buf;
   }
+  if (!l.detail.empty()) out += " (first: " + l.detail + ")";
   return out;
 }
 

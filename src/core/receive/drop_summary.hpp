@@ -24,11 +24,15 @@ class drop_summary {
     std::string reason;
     std::uint64_t count = 0;
     clock::duration over{};  // since the reason's previous line (0 for a first report)
+    std::string detail;      // of the line's first drop (note_detail), or empty
   };
 
   explicit drop_summary(clock::duration period = std::chrono::seconds(1)) : period_(period) {}
 
-  void add(std::string_view reason);
+  // Counts one drop. True when it is the first of its line: its detail (who sent it,
+  // what it claimed) is then worth keeping for the line, with note_detail().
+  bool add(std::string_view reason);
+  void note_detail(std::string_view reason, std::string detail);
   // Lines whose period has passed, in reason order; they count as reported.
   std::vector<line> take_due(clock::time_point now);
   // Every reason with unreported drops, due or not (when the receiver ends).
@@ -40,6 +44,7 @@ class drop_summary {
   struct state {
     std::uint64_t pending = 0;
     std::optional<clock::time_point> last_report;
+    std::string detail;
   };
   std::vector<line> take(clock::time_point now, bool only_due);
 
@@ -47,7 +52,8 @@ class drop_summary {
   std::map<std::string, state, std::less<>> reasons_;
 };
 
-// "command queue full: 4,934 messages dropped in the last 1.0s".
+// "command queue full: 4,934 messages dropped in the last 1.0s", then " (first: DETAIL)"
+// when the line has one.
 std::string describe(const drop_summary::line& l);
 
 // 4934 -> "4,934".

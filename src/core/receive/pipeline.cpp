@@ -1,6 +1,7 @@
 #include "core/receive/pipeline.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "protocol/pattern.hpp"
@@ -23,6 +24,15 @@ const char* to_string(drop_reason r) {
     case drop_reason::count_: break;
   }
   return "unknown";
+}
+
+const char* label_of(drop_reason r) {
+  static constexpr const char* labels[] = {"malformed",   "skew",       "unknown_peer",  "verb_not_allowed",
+                                           "destination", "uuid",       "verb_filter",   "sender_filter",
+                                           "bad_signature", "replay"};
+  static_assert(std::size(labels) == static_cast<std::size_t>(drop_reason::count_));
+  const auto i = static_cast<std::size_t>(r);
+  return i < std::size(labels) ? labels[i] : "unknown";
 }
 
 std::string_view describe_drop(drop_reason r, protocol::decode_error e) {
@@ -116,6 +126,9 @@ verdict pipeline::process(std::string_view wire, std::int64_t now_ns, steady_tim
   protocol::envelope_text env;
   v.decode = protocol::split(wire, env);
   if (v.decode != protocol::decode_error::ok) return drop(drop_reason::malformed);
+  v.claimed_sender = env.sender;
+  v.claimed_destination = env.destination;
+  v.claimed_verb = env.verb;
   const protocol::peer* peer = nullptr;
   if (auto r = cheap_checks(env, now_ns, retained_for, peer)) return drop(*r);
 

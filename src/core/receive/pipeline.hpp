@@ -40,6 +40,8 @@ enum class drop_reason {
   count_  // number of reasons
 };
 const char* to_string(drop_reason r);
+// The reason as a metrics label value: "unknown_peer".
+const char* label_of(drop_reason r);
 // Drops that every receiver of a busy subject sees all the time (a message for other
 // nodes, another uuid or verb): not a sign that anything is wrong.
 bool is_routine(drop_reason r);
@@ -54,6 +56,10 @@ struct verdict {
   // published again by a requester that lost its connection).
   protocol::digest replayed_hash{};
   bool replayed_request = false;
+  // What the message says of itself once it splits into fields (any drop after stage
+  // 1): its sender key, destination and verb, unverified. Views into the bytes given
+  // to process(): valid as long as they are.
+  std::string_view claimed_sender, claimed_destination, claimed_verb;
 };
 
 class pipeline {

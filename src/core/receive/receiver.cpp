@@ -25,6 +25,11 @@ constexpr auto flush_timeout = 5s;
 // while holding it must not hold up our messages for longer than this.
 constexpr auto host_record_patience = 200ms;
 
+// The server's words verbatim, with the server: what an admin searches for.
+std::string refused_text(const nats::diagnostic& why) {
+  return "the server refused the subscription: '" + why.reason + "' (server " + why.server + ")";
+}
+
 }  // namespace
 
 std::chrono::nanoseconds receiver_replay_window(const protocol::config& cfg,
@@ -45,7 +50,9 @@ receiver::receiver(nats::client& c, const protocol::config& cfg, receiver_option
       finished_wake_(c.executor()),
       retained_wake_(c.executor()),
       queue_wake_(c.executor()),
-      drops_wake_(c.executor()) {}
+      drops_wake_(c.executor()) {
+  if (opts_.metrics) opts_.metrics->refreshers.push_back([this](listener_metrics& m) { copy_metrics(m); });
+}
 
 awaitable<outcome> receiver::run() {
   const bool subscribed = co_await subscribe();
@@ -53,7 +60,15 @@ awaitable<outcome> receiver::run() {
   auto ended = co_await (until_finished() || background());
   const auto result = ended.index() == 0 ? std::get<0>(ended) : outcome::failed;
   log_drop_summaries(true);
+  report_not_run();
   log_totals();
+  // A --since receiver's consumer goes with it, not a while after: also when a signal
+  // ended the run (the call is bounded by its own timeout).
+  if (!retained_consumer_.empty()) {
+    co_await asio::this_coro::reset_cancellation_state();
+    co_await asio::this_coro::throw_if_cancelled(false);
+    co_await stop_following(client_, cfg_, retained_consumer_);
+  }
   // The last reply must leave before the connection is closed.
   if (result == outcome::done && handler_.replies_sent() > 0) co_await client_.flush(flush_timeout);
   co_return result;
@@ -82,8 +97,10 @@ awaitable<bool> receiver::subscribe() {
   subscribed_at_ = std::chrono::steady_clock::now();
   live_ = client_.subscribe(protocol::subjects::live(cfg_.subject, opts_.subject));
   if (opts_.discovery) discovery_ = client_.subscribe(protocol::subjects::discover(cfg_.subject));
-  if (auto ec = co_await client_.flush(flush_timeout)) {
-    log::error("cannot subscribe: " + ec.message());
+  // Ready only once the server took the subscription: a refused one hears nothing.
+  nats::diagnostic why;
+  if (auto ec = co_await client_.flush(flush_timeout, why)) {
+    log::error(ec == nats::errc::permission_denied ? refused_text(why) : "cannot subscribe: " + ec.message());
     co_return false;
   }
   if (opts_.since) {
@@ -95,6 +112,7 @@ awaitable<bool> receiver::subscribe() {
     if (r.no_stream)
       log::info("no signal has been retained yet (no stream " + protocol::subjects::stream_name(cfg_.subject) + ")");
     retained_ = r.sub;
+    retained_consumer_ = r.consumer;
   }
   log::info(ready_text());
   if (opts_.on_ready) opts_.on_ready();
@@ -106,6 +124,12 @@ awaitable<void> receiver::read_live() {
     nats::message m;
     auto ec = co_await client_.next_msg(live_, m, 1h);
     if (ec == nats::errc::timeout) continue;
+    if (ec == nats::errc::permission_denied) {
+      // Refused again after a reconnect: a listener that can hear nothing ends.
+      log::error(refused_text(live_->failure()));
+      finish(outcome::failed);
+      co_return co_await until_stopped();
+    }
     if (ec) {
       log::error("stopped receiving: " + ec.message() +
                  (client_.error_text().empty() ? "" : " (" + client_.error_text() + ")"));
@@ -171,6 +195,8 @@ awaitable<void> receiver::follow_again() {
   if (r.no_stream) co_return;  // still nothing retained
   auto old = std::exchange(retained_, r.sub);
   if (old) client_.unsubscribe(old);
+  const auto old_consumer = std::exchange(retained_consumer_, r.consumer);
+  co_await stop_following(client_, cfg_, old_consumer);
   retained_wake_.cancel();
   log::info(retained_seq_ ? "reading retained signals again after reconnecting, after stream sequence " +
                                 std::to_string(retained_seq_)
@@ -190,6 +216,7 @@ awaitable<void> receiver::on_message(const nats::message& m, std::chrono::nanose
   }
   if (opts_.on_accepted) opts_.on_accepted(*v.message);
   last_accepted_ns_ = protocol::now_unix_ns();
+  if (opts_.metrics) opts_.metrics->last_accepted_unix_ns = last_accepted_ns_;
   const auto d = policy_.on_accepted(*v.message, queue_.size());
   log_accepted(*v.message);
   co_await act_on(*v.message, d);
@@ -204,6 +231,7 @@ awaitable<void> receiver::act_on(accepted_message& m, decision d) {
       queue_wake_.cancel();
       break;
     case action::queue_full:
+      ++queue_full_;
       suspicious_drops_.add("command queue full");
       drops_wake_.cancel();
       break;
@@ -233,6 +261,16 @@ awaitable<bool> receiver::host_says_replay(const accepted_message& m, steady_tim
     const auto woke = co_await park(retry, std::chrono::steady_clock::now() + pause);
     if (woke == woken::to_stop) co_return false;
   }
+}
+
+// Accepted messages still queued when the run ended: said, and each audited.
+void receiver::report_not_run() {
+  not_run_ = queue_.size();
+  if (not_run_ == 0) return;
+  log::warn(std::to_string(not_run_) + (not_run_ == 1 ? " accepted message was" : " accepted messages were") +
+            " not run: the receiver stopped while they waited in the command queue");
+  for (const auto& [m, how] : queue_) handler_.not_handled(m, "the receiver stopped while it waited to run");
+  queue_.clear();
 }
 
 // Commands run one at a time, in arrival order, while receiving goes on.

@@ -22,6 +22,7 @@
 #include "core/accepted_message.hpp"
 #include "core/discovery_handler.hpp"
 #include "core/message_handler.hpp"
+#include "core/metrics.hpp"
 #include "core/outcome.hpp"
 #include "core/receive/drop_summary.hpp"
 #include "core/receive/pipeline.hpp"
@@ -44,6 +45,7 @@ struct receiver_options {
   std::function<void(const accepted_message&)> on_accepted;       // each message that passed every check
   host_acceptance* host_record = nullptr;                         // the host-wide replay record, if any
   discovery_handler* discovery = nullptr;                         // answers discoveries; null: not subscribed
+  listener_metrics* metrics = nullptr;                            // counted here when served (--metrics)
 };
 
 // How long a receiver must remember accepted hashes: the replay window, or, with
@@ -74,6 +76,7 @@ class receiver {
   boost::asio::awaitable<void> follow_after_reconnects();
   boost::asio::awaitable<void> follow_again();
   boost::asio::awaitable<void> dispatch();
+  void report_not_run();
   boost::asio::awaitable<void> wait_deadline();
   boost::asio::awaitable<void> report_drops();
   boost::asio::awaitable<void> on_message(const nats::message& m, std::chrono::nanoseconds retained_for);
@@ -84,6 +87,7 @@ class receiver {
   void log_accepted(const accepted_message& m) const;
   void log_drop_summaries(bool all);
   void log_totals() const;
+  void copy_metrics(listener_metrics& m) const;
   void warn_host_problem(const std::string& problem);
   std::string ready_text() const;
 
@@ -107,6 +111,9 @@ class receiver {
   std::deque<std::pair<accepted_message, handling>> queue_;
   boost::asio::steady_timer queue_wake_;
   drop_summary suspicious_drops_, routine_drops_;
+  std::uint64_t queue_full_ = 0;  // messages dropped because the command queue was full
+  std::uint64_t not_run_ = 0;     // accepted, queued, and not run when the run ended
+  std::string retained_consumer_;  // --since: the consumer reading the stream
   boost::asio::steady_timer drops_wake_;
 };
 

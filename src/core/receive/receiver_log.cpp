@@ -27,10 +27,30 @@ std::string receiver::ready_text() const {
   return text;
 }
 
+namespace {
+
+// Who a message says sent it, where to and what, for the drops that an admin must be
+// able to trace to a host: one function, since every word here is a peer's.
+std::string describe_claims(const verdict& v) {
+  return "key " + clip(std::string(v.claimed_sender)) + ", claimed destination '" +
+         clip(std::string(v.claimed_destination)) + "', verb '" + clip(std::string(v.claimed_verb)) + "'";
+}
+
+bool names_sender(drop_reason r) {
+  return r == drop_reason::unknown_peer || r == drop_reason::verb_not_allowed || r == drop_reason::bad_signature;
+}
+
+}  // namespace
+
+// Each drop is a debug line; the summary of its reason (a warning when suspicious) is
+// rate-limited, and names the sender of the first drop of each of its lines.
 void receiver::count_drop(const verdict& v) {
   std::string_view why = describe_drop(v.reason, v.decode);
-  if (log::enabled(log::level::debug)) log::debug("dropped a message: " + std::string(why));
-  (is_routine(v.reason) ? routine_drops_ : suspicious_drops_).add(why);
+  const bool named = names_sender(v.reason);
+  if (log::enabled(log::level::debug))
+    log::debug("dropped a message: " + std::string(why) + (named ? " (" + describe_claims(v) + ")" : ""));
+  auto& summary = is_routine(v.reason) ? routine_drops_ : suspicious_drops_;
+  if (summary.add(why) && named) summary.note_detail(why, describe_claims(v));
   drops_wake_.cancel();
 }
 
@@ -53,8 +73,26 @@ void receiver::log_totals() const {
   log::write(
       log::level::info,
       "received " + group_thousands(pipeline_.accepted() + dropped) + " messages, " +
-          group_thousands(pipeline_.accepted()) + " passed every check, " + group_thousands(dropped) + " dropped",
-      {{"passed", static_cast<std::int64_t>(pipeline_.accepted())}, {"dropped", static_cast<std::int64_t>(dropped)}});
+          group_thousands(pipeline_.accepted()) + " passed every check" +
+          (not_run_ > 0 ? " (" + group_thousands(not_run_) + " of them not run)" : std::string()) + ", " +
+          group_thousands(dropped) + " dropped",
+      {{"passed", static_cast<std::int64_t>(pipeline_.accepted())},
+       {"not_run", static_cast<std::int64_t>(not_run_)},
+       {"dropped", static_cast<std::int64_t>(dropped)}});
+}
+
+void receiver::copy_metrics(listener_metrics& m) const {
+  m.accepted = pipeline_.accepted();
+  m.received = m.accepted;
+  m.dropped.clear();
+  for (std::size_t r = 0; r < static_cast<std::size_t>(drop_reason::count_); ++r) {
+    const auto reason = static_cast<drop_reason>(r);
+    m.received += pipeline_.dropped(reason);
+    m.dropped.emplace_back(label_of(reason), pipeline_.dropped(reason));
+  }
+  m.dropped.emplace_back("queue_full", queue_full_);  // accepted, then not run
+  m.queue_depth = queue_.size();
+  m.replies_sent = handler_.replies_sent();
 }
 
 void receiver::log_accepted(const accepted_message& m) const {

@@ -21,7 +21,13 @@ struct retained_result {
   std::string why;             // the API's words on failure
   nats::subscription_ptr sub;  // follow_retained: where retained signals arrive
   bool no_stream = false;      // follow_retained: nothing was ever retained
+  std::string consumer;        // follow_retained: the consumer made, to delete at the end
 };
+
+// Deletes a consumer follow_retained made (at the end of a run, or replaced after a
+// reconnect); a failure is for the server's inactivity threshold to mend.
+boost::asio::awaitable<void> stop_following(nats::client& c, const protocol::config& cfg,
+                                            const std::string& consumer);
 
 // Stores a signed signal (the wire bytes) under <root>.retained.<all|S>.<uuid>.<sender>.
 boost::asio::awaitable<retained_result> retain_signal(nats::client& c, const protocol::config& cfg,

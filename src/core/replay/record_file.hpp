@@ -1,11 +1,14 @@
-// The replay record's open file and its mapping (the rules are at the top of
-// replay_record.hpp).
+// The replay record's open file (the rules are at the top of replay_record.hpp). It
+// is read and written with pread(2) and pwrite(2), never mapped: whoever can write
+// the file can also shrink it, and a shrunk mapping faults (SIGBUS) on access, where
+// a short read is only an answer to check.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace remaphore::core::detail {
 
-// The open file and its mapping; closing it releases the lock.
+// The open file; closing it releases the lock.
 class record_file {
  public:
   record_file() = default;
@@ -17,15 +20,13 @@ class record_file {
   void close();
   bool is_open() const { return fd_ >= 0; }
   int fd() const { return fd_; }
-  std::byte* data() const { return data_; }
-  std::size_t size() const { return size_; }
-  // Maps the first `size` bytes, read and write, shared with every other process.
-  bool map(std::size_t size);
+  // Exactly n bytes at `offset`: false on an error or a short read (the file was
+  // shrunk by someone who did not take the lock).
+  bool read_at(std::uint64_t offset, void* data, std::size_t n) const;
+  bool write_at(std::uint64_t offset, const void* data, std::size_t n) const;
 
  private:
   int fd_ = -1;
-  std::byte* data_ = nullptr;
-  std::size_t size_ = 0;
 };
 
 }  // namespace remaphore::core::detail

@@ -2,8 +2,12 @@
 // one found in a file before anything in that file is used.
 #include "core/replay/record_format.hpp"
 
+#include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -21,8 +25,8 @@ constexpr std::uint32_t record_version = 1;
 
 static_assert(std::is_trivially_copyable_v<record_header> && std::is_standard_layout_v<record_header>);
 static_assert(sizeof(record_header) == 128 && offsetof(record_header, checksum) == 72 &&
-              offsetof(record_header, updating) == 80 && offsetof(record_header, releases) % 4 == 0 &&
-              offsetof(record_header, waiting) % 4 == 0);
+              offsetof(record_header, updating) == 80 && offsetof(record_header, earlier_releases) == 84 &&
+              offsetof(record_header, earlier_waiting) == 88);
 static_assert(sizeof(record_entry) == 40 && alignof(record_entry) == 8);
 
 std::string errno_text(int e) { return std::generic_category().message(e); }
@@ -66,8 +70,8 @@ record_header fresh_header(std::size_t capacity, std::int64_t window_ns, const b
 
 namespace {
 
+// Checks of a header that carries the magic, so is ours to replace when it fails them.
 file_check check_header(const record_header& h, std::size_t file_size, const boot_id& boot) {
-  if (h.magic != record_magic) return {verdict::corrupt, "not a replay record (wrong magic)"};
   // A newer remaphore's file is left alone: replacing it would make the two versions
   // replace each other's file on every message while both run during an upgrade.
   if (h.version > record_version)
@@ -88,26 +92,77 @@ file_check check_header(const record_header& h, std::size_t file_size, const boo
   return {verdict::sound, {}};
 }
 
+// The file's type and owner, before any byte of it is read. Another user's file is
+// taken only in a directory its group shares, with that group: there the admin let
+// the group's members in; elsewhere (a sticky world-writable /tmp) anyone may have put it.
+file_check check_identity(const struct stat& st, std::optional<unsigned> shared_group) {
+  if (st.st_nlink == 0) return {verdict::replaced, {}};
+  if (!S_ISREG(st.st_mode)) return {verdict::unusable, "it is not a regular file (left as it is)"};
+  const bool trusted_owner = st.st_uid == ::geteuid() || st.st_uid == 0;
+  if (!trusted_owner && !(shared_group && st.st_gid == *shared_group))
+    return {verdict::unusable, "it is owned by " + describe_owner(st.st_uid) +
+                                   ", neither this user nor root, outside a directory its group shares"};
+  return {verdict::sound, {}};
+}
+
 }  // namespace
 
-// Stat, map and check the locked file. Only a regular file of ours (mode 0600 or 0660)
-// is read; the size is checked against the mapping before every use, since touching
-// a mapping beyond the end of a shrunk file faults.
-file_check inspect(record_file& file, const boot_id& boot, record_header& header) {
+bool has_record_magic(const void* data, std::size_t n) {
+  return n >= record_magic.size() && std::memcmp(data, record_magic.data(), record_magic.size()) == 0;
+}
+
+std::optional<unsigned> shared_group_of(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
+  const bool shared = (st.st_mode & S_ISGID) && (st.st_mode & S_IWGRP) && !(st.st_mode & S_IWOTH);
+  if (!shared) return std::nullopt;
+  return static_cast<unsigned>(st.st_gid);
+}
+
+std::string describe_owner(unsigned uid) {
+  char buf[1024];
+  passwd pw{}, *found = nullptr;
+  if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found)
+    return "user " + std::string(found->pw_name) + " (uid " + std::to_string(uid) + ")";
+  return "uid " + std::to_string(uid);
+}
+
+std::string why_refused(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return {};  // absent: it will be created
+  if (S_ISLNK(st.st_mode)) return "it is a symbolic link (left as it is)";
+  if (auto identity = check_identity(st, shared_group_of(path.parent_path().string()));
+      identity.what == verdict::unusable)
+    return identity.why;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return "cannot open it: " + errno_text(errno);
+  char magic[8];
+  const auto n = ::pread(fd, magic, sizeof magic, 0);
+  ::close(fd);
+  if (n < 0) return "cannot read it: " + errno_text(errno);
+  if (!has_record_magic(magic, static_cast<std::size_t>(n)))
+    return std::string("it is not a replay record (") + (n == 0 ? "empty" : "wrong magic") +
+           "; left as it is: remove it or name another path)";
+  return {};
+}
+
+// Only a regular file of this user or root is read, and only one that carries the
+// magic is ever called ours (and so may be replaced). Reads are checked, not trusted:
+// a file shrunk by someone who ignores the lock gives short reads, never a fault.
+file_check inspect(const record_file& file, const boot_id& boot, std::optional<unsigned> shared_group,
+                   record_header& header) {
   struct stat st {};
   if (::fstat(file.fd(), &st) != 0) return {verdict::unusable, "fstat: " + errno_text(errno)};
-  if (st.st_nlink == 0) return {verdict::replaced, {}};
-  if (!S_ISREG(st.st_mode)) return {verdict::corrupt, "not a regular file"};
+  if (auto identity = check_identity(st, shared_group); identity.what != verdict::sound) return identity;
+  const auto size = static_cast<std::size_t>(st.st_size);
+  header = record_header{};
+  const auto n = std::min(size, sizeof header);
+  if (!file.read_at(0, &header, n)) return {verdict::unusable, "read: " + errno_text(errno)};
+  if (!has_record_magic(&header, n))
+    return {verdict::unusable, "it is not a replay record (" + std::string(size == 0 ? "empty" : "wrong magic") +
+                                   "; left as it is: remove it or name another path)"};
   if ((st.st_mode & S_IRWXO) != 0) return {verdict::corrupt, "open to other users"};
-  auto size = static_cast<std::size_t>(st.st_size);
-  if (!file.data()) {
-    if (size < sizeof(record_header) || size > layout_for(replay_record::max_capacity).file_size)
-      return {verdict::corrupt, "truncated or extended to " + std::to_string(size) + " bytes"};
-    if (!file.map(size)) return {verdict::unusable, "mmap: " + errno_text(errno)};
-  } else if (size != file.size()) {
-    return {verdict::corrupt, "truncated or extended to " + std::to_string(size) + " bytes"};
-  }
-  std::memcpy(&header, file.data(), sizeof header);
+  if (size < sizeof header) return {verdict::corrupt, "truncated to " + std::to_string(size) + " bytes"};
   return check_header(header, size, boot);
 }
 

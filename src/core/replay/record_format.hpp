@@ -5,6 +5,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 
 #include "core/replay/record_file.hpp"
@@ -27,10 +29,12 @@ struct record_header {
   std::uint64_t head;      // sequence number of the oldest entry
   std::uint64_t tail;      // sequence number the next entry gets
   std::uint64_t checksum;  // of every byte above
-  // Below the checksum: words that change without a header write.
+  // Below the checksum: a word that changes without a header write.
   std::uint32_t updating;  // nonzero while a writer is mid-update
-  std::uint32_t releases;  // a futex: bumped when the lock is released to a waiter
-  std::uint32_t waiting;   // nonzero while a process sleeps on `releases`
+  // Once a futex and its flag, which earlier builds still use while they run beside
+  // this one (an upgrade): left to them, never written here.
+  std::uint32_t earlier_releases;
+  std::uint32_t earlier_waiting;
   std::array<std::uint8_t, 36> reserved;
 };
 
@@ -65,9 +69,9 @@ record_header fresh_header(std::size_t capacity, std::int64_t window_ns, const b
 enum class verdict {
   sound,     // use it
   stale,     // sound, but written before the last boot: replace it, nothing to report
-  corrupt,   // replace it and report why
+  corrupt,   // a record of ours that failed a check: replace it and report why
   replaced,  // another process replaced it: open the path again
-  unusable,  // cannot be used and replacing it would not help
+  unusable,  // not ours to use or to replace (another file, owner or format), or cannot be read
 };
 
 struct file_check {
@@ -75,7 +79,24 @@ struct file_check {
   std::string why;
 };
 
-// Stat, map and check the locked file; `header` gets a copy of the file's header.
-file_check inspect(record_file& file, const boot_id& boot, record_header& header);
+// Stat, read and check the locked file; `header` gets a copy of the file's header.
+// `shared_group`: the group of the record's directory when the group shares it
+// (shared_group_of): then a file of another user with that group is taken too.
+file_check inspect(const record_file& file, const boot_id& boot, std::optional<unsigned> shared_group,
+                   record_header& header);
+
+// The group of `dir` when it is shared by its group: setgid, group-writable and not
+// writable by others (install -d -m 2770 -g remaphore).
+std::optional<unsigned> shared_group_of(const std::string& dir);
+
+// Why the file at `path` would be refused (not a regular file, another user's, not
+// a record), without locking or changing it; "" when it is absent or may be used.
+std::string why_refused(const std::filesystem::path& path);
+
+// The start of the magic's bytes, for a check that reads a file without locking it.
+bool has_record_magic(const void* data, std::size_t n);
+
+// "user NAME (uid N)", or "uid N" when the user has no name here.
+std::string describe_owner(unsigned uid);
 
 }  // namespace remaphore::core::detail

@@ -1,10 +1,11 @@
-// The ring and its index: lookups, appends and expiry on the mapped file (see the
-// Flow in record_table.hpp).
+// The ring and its index: lookups, appends and expiry in the file (see the Flow in
+// record_table.hpp).
 #include "core/replay/record_table.hpp"
 
-#include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <vector>
 
 namespace remaphore::core::detail {
 
@@ -27,48 +28,56 @@ std::size_t slot_pos(std::uint64_t slot) { return static_cast<std::size_t>(slot 
 
 }  // namespace
 
+void record_table::read(std::uint64_t offset, void* data, std::size_t n) const {
+  if (file_.read_at(offset, data, n)) return;
+  if (failure_.empty()) failure_ = "read: " + errno_text(errno);
+  std::memset(data, 0, n);
+}
+
+void record_table::write(std::uint64_t offset, const void* data, std::size_t n) {
+  if (!file_.write_at(offset, data, n) && failure_.empty()) failure_ = "write: " + errno_text(errno);
+}
+
 record_entry record_table::entry(std::size_t pos) const {
   record_entry e;
-  std::memcpy(&e, data_ + layout_.ring_offset + pos * sizeof e, sizeof e);
+  read(layout_.ring_offset + pos * sizeof e, &e, sizeof e);
   return e;
 }
 
 void record_table::set_entry(std::size_t pos, const record_entry& e) {
   begin_update();
-  std::memcpy(data_ + layout_.ring_offset + pos * sizeof e, &e, sizeof e);
+  write(layout_.ring_offset + pos * sizeof e, &e, sizeof e);
 }
 
 std::uint64_t record_table::slot(std::size_t i) const {
   std::uint64_t v;
-  std::memcpy(&v, data_ + layout_.index_offset + i * sizeof v, sizeof v);
+  read(layout_.index_offset + i * sizeof v, &v, sizeof v);
   return v;
 }
 
 void record_table::set_slot(std::size_t i, std::uint64_t v) {
   begin_update();
-  std::memcpy(data_ + layout_.index_offset + i * sizeof v, &v, sizeof v);
+  write(layout_.index_offset + i * sizeof v, &v, sizeof v);
 }
 
 // Marks the file before the first store of this update, so that a process killed
-// halfway leaves a mark the next lock holder sees. The fence keeps the compiler from
-// moving ring or index stores above the mark; the lock orders them for other processes.
+// halfway leaves a mark the next lock holder sees. Each pwrite is done by the kernel
+// before the next begins, so the mark is in the file before any ring or index store.
 void record_table::begin_update() {
   changed_ = true;
   if (updating_) return;
   updating_ = true;
   const std::uint32_t one = 1;
-  std::memcpy(data_ + offsetof(record_header, updating), &one, sizeof one);
-  std::atomic_signal_fence(std::memory_order_seq_cst);
+  write(offsetof(record_header, updating), &one, sizeof one);
 }
 
-// Writes the header copy back, then clears the mark.
+// Writes the header copy back with the mark cleared, in one write: the new head and
+// tail and the end of the update land together.
 void record_table::finish() {
   if (!changed_) return;
   h_.checksum = header_checksum(h_);
-  std::memcpy(data_, &h_, offsetof(record_header, updating));
-  std::atomic_signal_fence(std::memory_order_seq_cst);
   h_.updating = 0;
-  std::memcpy(data_ + offsetof(record_header, updating), &h_.updating, sizeof h_.updating);
+  write(0, &h_, offsetof(record_header, updating) + sizeof h_.updating);
 }
 
 // Entries between head and tail; anything else an index slot points to is damage.
@@ -138,20 +147,24 @@ bool record_table::unlink(std::size_t pos) {
 }
 
 // The ring is what the record holds; the index only finds entries in it, so it can
-// always be rebuilt from the ring. A hash present twice (added again after it
-// expired) ends up pointing at its later entry.
+// always be rebuilt from the ring: here in memory, read and written whole. A hash
+// present twice (added again after it expired) ends up pointing at its later entry.
 void record_table::rebuild_index() {
   begin_update();
-  std::memset(data_ + layout_.index_offset, 0, layout_.index_slots * sizeof(std::uint64_t));
+  const std::size_t n = layout_.capacity;
+  std::vector<record_entry> ring(n);
+  read(layout_.ring_offset, ring.data(), n * sizeof(record_entry));
+  std::vector<std::uint64_t> index(layout_.index_slots, 0);
   for (auto seq = h_.head; seq != h_.tail; ++seq) {
-    const std::size_t pos = seq % layout_.capacity;
-    const auto e = entry(pos);
-    const auto l = find(e.hash);
-    if (l.what == found::yes)
-      set_slot(l.slot, make_slot(tag_of(e.hash), pos));
-    else
-      link(e.hash, pos);  // cannot fail: at most capacity entries in 2 * capacity slots
+    const std::size_t pos = seq % n;
+    const auto& hash = ring[pos].hash;
+    const auto tag = tag_of(hash);
+    std::size_t i = tag & mask_;
+    // At most n entries in 2n slots: an empty slot or this hash's comes first.
+    while (index[i] != 0 && !(slot_tag(index[i]) == tag && ring[slot_pos(index[i])].hash == hash)) i = (i + 1) & mask_;
+    index[i] = make_slot(tag, pos);
   }
+  write(layout_.index_offset, index.data(), index.size() * sizeof(std::uint64_t));
 }
 
 void record_table::widen_window(std::int64_t window_ns) {

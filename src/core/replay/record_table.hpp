@@ -6,24 +6,27 @@
 //   widen_window(w)         keep the longest window any process asked for.
 //   expire_oldest(now)      drop expired entries from the oldest end.
 //   first_accepted(h, now)  look h up; when absent or expired, append {h, now}.
-//   finish()                write the header back, then clear `updating`.
+//   finish()                write the header back, clearing `updating` with it.
+//   failed()                a read or write went wrong: the file changed under the lock
+//                           (someone who ignores it shrank it); the answer is not to be used.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "core/replay/record_format.hpp"
 #include "core/replay/replay_record.hpp"
 
 namespace remaphore::core::detail {
 
-// The ring and index of a mapped file whose header has been checked, under the lock.
-// Ring and index go through memcpy: the bytes are shared with other processes and
-// carry no C++ objects. The header is a copy, written back by finish(); the first
-// store to the ring or index sets `updating` in the file, finish() clears it.
+// The ring and index of a file whose header has been checked, under the lock, read
+// and written in place. The header is a copy, written back by finish(); the first store
+// to the ring or index sets `updating` in the file, finish() clears it. A failed read
+// gives zeros (an empty slot, an entry of no hash), so every loop still ends.
 class record_table {
  public:
-  record_table(std::byte* data, record_header& header)
-      : data_(data), h_(header), layout_(layout_for(header.capacity)), mask_(layout_.index_slots - 1) {}
+  record_table(const record_file& file, record_header& header)
+      : file_(file), h_(header), layout_(layout_for(header.capacity)), mask_(layout_.index_slots - 1) {}
 
   bool interrupted() const { return h_.updating != 0; }
   void widen_window(std::int64_t window_ns);
@@ -31,6 +34,8 @@ class record_table {
   std::int64_t first_accepted(const replay_record::hash& h, std::int64_t now_ns);
   void rebuild_index();
   void finish();
+  bool failed() const { return !failure_.empty(); }
+  const std::string& failure() const { return failure_; }
 
  private:
   enum class found { yes, no, broken };
@@ -52,13 +57,16 @@ class record_table {
   std::uint64_t slot(std::size_t i) const;
   void set_slot(std::size_t i, std::uint64_t v);
   void begin_update();
+  void read(std::uint64_t offset, void* data, std::size_t n) const;
+  void write(std::uint64_t offset, const void* data, std::size_t n);
 
-  std::byte* data_;
+  const record_file& file_;
   record_header& h_;
   record_layout layout_;
   std::size_t mask_;
   bool changed_ = false;
   bool updating_ = false;
+  mutable std::string failure_;
 };
 
 }  // namespace remaphore::core::detail

@@ -3,11 +3,10 @@
 // lock), are described at the top of replay_record.hpp. The steps live beside it:
 // record_format (the header and its checks), record_table (the ring and its
 // index), record_file (opening, creating and replacing the file), record_lock
-// (the lock and its futex) and record_places (where the record goes).
+// (the lock) and record_places (where the record goes).
 #include "core/replay/replay_record.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -64,7 +63,8 @@ replay_record::replay_record(std::filesystem::path path, std::chrono::nanosecond
       window_ns_(std::max<std::int64_t>(window.count(), 0)),
       capacity_(std::clamp<std::size_t>(capacity, 1, max_capacity)),
       boot_id_(boot),
-      options_(std::move(opts)) {}
+      options_(std::move(opts)),
+      shared_group_(detail::shared_group_of(path_.parent_path().string())) {}
 
 replay_record::result replay_record::first_accepted(const hash& h, clock::time_point now) {
   bool busy = false;
@@ -86,13 +86,18 @@ replay_record::result replay_record::first_accepted_within(const hash& h, clock:
     r.problem = std::move(why);
     return r;
   }
-  record_table table(file_.data(), header);
+  record_table table(file_, header);
   if (table.interrupted()) table.rebuild_index();  // a writer died mid-update
   table.widen_window(window_ns_);
   table.expire_oldest(to_ns(now));
-  r.first = from_ns(table.first_accepted(h, to_ns(now)));
+  const auto first = table.first_accepted(h, to_ns(now));
   table.finish();
-  unlock_and_wake();
+  unlock();
+  if (table.failed()) {
+    r.problem = "replay record " + path_.string() + " changed under the lock (" + table.failure() + ")";
+    return r;
+  }
+  r.first = from_ns(first);
   return r;
 }
 
@@ -105,17 +110,21 @@ std::string replay_record::acquire(record_header& header, std::string& notice, s
     auto why = file_.is_open() ? lock(wait, busy) : open_locked();
     if (!why.empty()) return why;
     if (!file_.is_open()) continue;  // another process created it first: open theirs
-    const auto check = inspect(file_, boot_id_, header);
+    const auto check = inspect(file_, boot_id_, shared_group_, header);
     if (check.what == verdict::replaced) {
       file_.close();
       continue;
     }
     if (check.what == verdict::unusable) return "cannot use replay record " + path_.string() + ": " + check.why;
     if (check.what == verdict::corrupt)
-      notice = "replay record " + path_.string() + " was " + check.why + "; rebuilt it empty";
+      notice = "replay record " + path_.string() + " was " + check.why +
+               "; it carried the record's mark, so it was rebuilt empty";
     if (check.what != verdict::sound) {
       if (why = replace(true); !why.empty()) return why;
-      std::memcpy(&header, file_.data(), sizeof header);
+      // Checked again: whoever ignores the lock may have written over it already, and
+      // every size and loop bound of the table comes from this header.
+      if (inspect(file_, boot_id_, shared_group_, header).what != verdict::sound)
+        return "replay record " + path_.string() + " changed under the lock as it was made";
     }
     capacity_in_file_ = header.capacity;
     return {};
@@ -127,10 +136,12 @@ std::string replay_record::acquire(record_header& header, std::string& notice, s
 // Under the lock right after opening: a process that asks for a longer window than the
 // file has must not see its hashes expire by the shorter one before its first write.
 void replay_record::widen_window(record_header& header) {
-  record_table table(file_.data(), header);
+  record_table table(file_, header);
   table.widen_window(window_ns_);
   table.finish();
 }
+
+std::string why_not_a_replay_record(const std::filesystem::path& path) { return detail::why_refused(path); }
 
 replay_record_opened open_replay_record(const std::filesystem::path& path, std::chrono::nanoseconds window,
                                         std::size_t capacity, const replay_record::options& opts) {
@@ -150,7 +161,7 @@ replay_record_opened open_replay_record(const std::filesystem::path& path, std::
     return r;
   }
   record.widen_window(header);
-  record.unlock_and_wake();
+  record.unlock();
   r.record = std::move(record);
   return r;
 }

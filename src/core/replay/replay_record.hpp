@@ -10,17 +10,17 @@
 // the subscription can deliver live is accepted after it.
 //
 // Flow:
-//   open_replay_record(path)  opens and maps the file (creating it, or replacing one
-//                           that cannot be trusted), under the lock, and keeps it open.
-//   first_accepted(h, now)  locks the file, checks that the path still names the mapped
-//                           file and that its header is sound, drops expired entries from
+//   open_replay_record(path)  opens the file (creating it, or replacing a record of
+//                           ours that failed its checks), under the lock, and keeps it open.
+//   first_accepted(h, now)  locks the file, checks that it is still the file at the path
+//                           and that its header is sound, drops expired entries from
 //                           the oldest end, looks h up, appends {h, now} when absent,
 //                           writes the header back and unlocks.
 //
 // File layout (native byte order and sizes: the file never leaves the host):
 //   header  128 bytes (detail::record_header): magic, format version, the sizes below,
 //           this boot's id, the window, head and tail sequence numbers, a checksum of
-//           all of that, then the `updating` mark and the words waiters sleep on.
+//           all of that, then the `updating` mark.
 //   ring    N = capacity entries {SHA-256, first acceptance in ns of CLOCK_MONOTONIC},
 //           in the order they were added: entry s (head <= s < tail) is at s % N. When
 //           the ring is full the entry at head, the oldest, goes first.
@@ -29,29 +29,32 @@
 //           Deletion shifts the following slots back (no tombstones), so at a load of at
 //           most 1/2 a lookup touches a slot or two and one ring entry.
 //
-// Trust: a file that is not a regular file, is open to other users, or whose header
-// does not match exactly (magic, version, sizes, file size, checksum, this boot's id)
-// is replaced by a fresh one, written under a temporary name and renamed over it;
-// never repaired in place, because other processes have it mapped and a file shrunk
-// under a mapping faults on access (the size is checked before every use). A newer
-// format version is left alone and reported unusable, so that two versions running
-// side by side during an upgrade do not replace each other's file. A writer sets
-// `updating` before its first store to the ring or index and clears it after its last:
-// finding it set means a writer died mid-update, and the index is rebuilt from the
-// ring. So is an index that points outside the live ring or has no empty slot. Every
-// loop is bounded by the ring or index size, whatever the bytes say.
+// Access: pread(2) and pwrite(2) under the lock, never a shared mapping: any member of
+// the group may write the file, or shrink it, and a shrunk mapping kills its reader
+// with SIGBUS, where a short read is only an answer (this message goes without the
+// record). A lookup is a few small reads; a new hash a few more writes.
 //
-// Locking: flock(2) on the file around each read-modify-write, waiting at most
-// options::lock_wait. A process that finds the lock taken sleeps on a futex in the
-// header (`releases`, shared by every mapping of the file) and the holder, seeing
-// `waiting`, wakes it as it unlocks: woken at once like a blocking flock, yet bounded.
-// (Polling with LOCK_NB alone starves: a sleeping poller keeps missing the moments the
-// lock is free; four busy processes on two cores left one waiting over 200 ms.) A
-// futex wait is capped at 1 ms, so a wake that never comes costs little. The rename
-// that replaces a file unlinks the old one, so a process
-// that locks a file whose link count is 0 reopens the path. flock locks belong to the
-// open file, which fork shares: a child must open its own record, and so must each
-// thread that uses one at the same time as another.
+// Trust: remaphore never destroys a file it did not create. A path that is a symbolic
+// link, not a regular file, owned by another user (neither ours nor root's), or a file
+// without the record's magic (a config, a log, an empty file) is refused and left as
+// it is: the record is unusable and the caller falls back to its in-process cache. Only
+// a file that carries the magic and fails a check (open to other users, sizes, file
+// size, checksum, this boot's id) is replaced by a fresh one, written under a temporary
+// name and renamed over it while the path still names the file that was checked. A
+// newer format version is left alone and reported unusable, so that two versions
+// running side by side during an upgrade do not replace each other's file. A writer
+// sets `updating` before its first store to the ring or index and clears it with its
+// header write: finding it set means a writer died mid-update, and the index is rebuilt
+// from the ring. So is an index that points outside the live ring or has no empty slot.
+// Every loop is bounded by the ring or index size, whatever the bytes say.
+//
+// Locking: flock(2) on the file around each read-modify-write. try_first_accepted
+// tries once (a receiver asks again later from its event loop); first_accepted tries
+// again after short sleeps, growing to 1 ms, for at most options::lock_wait. The
+// rename that replaces a file unlinks the old one, so a process that locks a file whose
+// link count is 0 reopens the path. flock locks belong to the open file, which fork
+// shares: a child must open its own record, and so must each thread that uses one at
+// the same time as another.
 //
 // Mode: 0600, or 0660 when the directory is shared by a group (setgid and group-
 // writable, e.g. install -d -m 2770 -g remaphore): then services running as several
@@ -135,7 +138,7 @@ class replay_record final : public host_acceptance {
   std::string open_locked();
   std::string lock(std::chrono::milliseconds wait, bool& busy);
   void unlock();
-  void unlock_and_wake();
+  bool path_names_current_file() const;
   std::string replace(bool path_exists);
   void widen_window(detail::record_header& header);
 
@@ -145,6 +148,7 @@ class replay_record final : public host_acceptance {
   std::size_t capacity_in_file_ = 0;
   std::array<std::uint8_t, 16> boot_id_;
   options options_;
+  std::optional<unsigned> shared_group_;  // of the record's directory, when its group shares it
   detail::record_file file_;
 };
 
@@ -162,5 +166,10 @@ struct replay_record_opened {
 replay_record_opened open_replay_record(const std::filesystem::path& path, std::chrono::nanoseconds window,
                                         std::size_t capacity = replay_record::default_capacity,
                                         const replay_record::options& opts = {});
+
+// Why an existing file at `path` would be refused as the record (see Trust above),
+// found without locking or changing it, for --check-config; "" when it is absent or
+// may be used.
+std::string why_not_a_replay_record(const std::filesystem::path& path);
 
 }  // namespace remaphore::core

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "log/printable.hpp"
+
 namespace remaphore::core {
 namespace {
 
@@ -10,6 +12,12 @@ namespace {
 std::string count_with_names(std::size_t n, std::string_view what, const std::string& names) {
   std::string out = std::to_string(n) + " " + std::string(what);
   if (!names.empty()) out += " (" + names + ")";
+  return out;
+}
+
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
   return out;
 }
 
@@ -31,10 +39,18 @@ std::string dump_line(const nlohmann::json& j) {
 
 }  // namespace
 
-std::string format_reply_text(const collected_reply& r, std::string_view marker) {
+std::string format_reply_text(const collected_reply& r, std::string_view marker, bool terminal) {
   std::string line = r.peer->destination + "," + r.payload;
   if (line.ends_with('\n')) line.pop_back();  // the usual final newline of command output
-  if (line.find('\n') == std::string::npos) return line + "\n";
+  // On a terminal a peer's control characters are shown, not obeyed; and a reply that
+  // held any (a carriage return above all) is framed, so that none of it can pass for
+  // a line of another host. Piped, the bytes stay as they came.
+  bool framed = line.find('\n') != std::string::npos;
+  if (terminal && log::needs_escaping(line)) {
+    line = log::printable(line);
+    framed = true;
+  }
+  if (!framed) return line + "\n";
   std::string m(marker);
   return "--> " + m + "\n" + line + "\n--< " + m + "\n";
 }
@@ -85,7 +101,13 @@ std::string format_summary_text(const request_summary& s) {
   std::string out = std::to_string(t.asked()) + " asked, " + std::to_string(t.answered()) + " answered, " +
                     count_with_names(t.failed(), "failed", describe_failures(t)) + ", " +
                     count_with_names(silent.size(), "silent", join_destinations(silent));
+  if (const auto interrupted = t.interrupted(); !interrupted.empty())
+    out += ", " + count_with_names(interrupted.size(), "interrupted", join_destinations(interrupted));
   if (s.batch_size > 0) out += ", " + count_with_names(s.not_asked.size(), "not asked", join_destinations(s.not_asked));
+  if (!s.unknown_keys.empty())
+    out += ", " + std::to_string(s.unknown_keys.size()) +
+           (s.unknown_keys.size() == 1 ? " reply from an unknown key (" : " replies from unknown keys (") +
+           join_words(s.unknown_keys) + ")";
   out += ", " + format_seconds(s.elapsed);
   if (s.batch_size > 0)
     out += ", " + std::to_string(s.batches_run) + " of " + std::to_string(s.batch_count) + " batches of " +
@@ -103,7 +125,9 @@ std::string format_summary_json(const request_summary& s) {
     failed.push_back({{"destination", peer->destination}, {"exit_code", exit_code_json(status)}});
   j["failed"] = std::move(failed);
   j["silent"] = destinations_json(t.silent());
+  j["interrupted"] = destinations_json(t.interrupted());
   j["not_asked"] = destinations_json(s.not_asked);
+  j["unknown_keys"] = s.unknown_keys;
   j["elapsed_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(s.elapsed).count();
   if (s.batch_size > 0) j["batches"] = {{"size", s.batch_size}, {"run", s.batches_run}, {"total", s.batch_count}};
   j["stopped"] = s.stopped == batch_stop::none ? nlohmann::json(nullptr) : nlohmann::json(to_string(s.stopped));

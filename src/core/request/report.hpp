@@ -14,8 +14,9 @@
 namespace remaphore::core {
 
 // One reply as printed: "destination,exit-code,output" on one line, or framed by
-// "--> MARKER" / "--< MARKER" lines when it has several; or one JSON object per line.
-std::string format_reply_text(const collected_reply& r, std::string_view marker);
+// "--> MARKER" / "--< MARKER" lines when it has several, or when `terminal` (stdout is
+// one) and it held control characters, shown escaped; or one JSON object per line.
+std::string format_reply_text(const collected_reply& r, std::string_view marker, bool terminal = false);
 std::string format_reply_json(const collected_reply& r);
 
 // "12/40 answered, 1 failed, 3.2s", with ", batch 2/4" for a rolling request. The

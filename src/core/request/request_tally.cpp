@@ -22,10 +22,21 @@ std::size_t request_tally::failed() const {
   return n;
 }
 
+void request_tally::interrupt(const protocol::peer* p) {
+  if (known_.contains(p) && !answers_.contains(p)) interrupted_.insert(p);
+}
+
 std::vector<const protocol::peer*> request_tally::silent() const {
   std::vector<const protocol::peer*> out;
   for (const auto* p : order_)
-    if (!answers_.contains(p)) out.push_back(p);
+    if (!answers_.contains(p) && !interrupted_.contains(p)) out.push_back(p);
+  return out;
+}
+
+std::vector<const protocol::peer*> request_tally::interrupted() const {
+  std::vector<const protocol::peer*> out;
+  for (const auto* p : order_)
+    if (interrupted_.contains(p) && !answers_.contains(p)) out.push_back(p);
   return out;
 }
 
@@ -38,10 +49,10 @@ std::vector<std::pair<const protocol::peer*, reply_status>> request_tally::failu
   return out;
 }
 
-outcome outcome_of(const request_summary& s, bool stop_on_failure) {
+outcome outcome_of(const request_summary& s, bool strict) {
   const auto& t = *s.tally;
   if (s.stopped == batch_stop::lost || s.stopped == batch_stop::interrupted) return outcome::failed;
-  if (!stop_on_failure) return t.answered() > 0 ? outcome::done : outcome::timed_out;
+  if (!strict) return t.answered() > 0 ? outcome::done : outcome::timed_out;
   bool all_well = t.answered() == t.asked() && t.failed() == 0 && s.not_asked.empty();
   return all_well && t.asked() > 0 ? outcome::done : outcome::timed_out;
 }

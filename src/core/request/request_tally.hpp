@@ -28,6 +28,9 @@ class request_tally {
   // has another destination than our config says) ran the command all the same: it
   // is counted as asked and answered. False for a second answer of the same peer.
   bool record(const protocol::peer* p, const reply_status& s);
+  // `p` had not answered when a signal ended the run: its command may still have been
+  // running, so it is not called silent.
+  void interrupt(const protocol::peer* p);
 
   std::size_t asked() const { return order_.size(); }
   std::size_t answered() const { return answers_.size(); }
@@ -35,8 +38,10 @@ class request_tally {
   bool answered_by(const protocol::peer* p) const { return answers_.contains(p); }
   // The answer of `p`, or nullptr.
   const reply_status* answer_of(const protocol::peer* p) const;
-  // Asked and not answered, in the order they were asked.
+  // Asked and not answered (nor interrupted), in the order they were asked.
   std::vector<const protocol::peer*> silent() const;
+  // Asked, not answered when a signal ended the run, in the order they were asked.
+  std::vector<const protocol::peer*> interrupted() const;
   // Answered with a non-zero (or unreadable) exit code, in the order they were asked.
   std::vector<std::pair<const protocol::peer*, reply_status>> failures() const;
 
@@ -44,6 +49,7 @@ class request_tally {
   std::vector<const protocol::peer*> order_;
   std::map<const protocol::peer*, reply_status> answers_;
   std::set<const protocol::peer*> known_;  // everyone in order_, for a quick look-up
+  std::set<const protocol::peer*> interrupted_;
 };
 
 // Everything the summary of a run says.
@@ -55,11 +61,13 @@ struct request_summary {
   std::size_t batches_run = 0;
   std::size_t batch_count = 0;
   batch_stop stopped = batch_stop::none;
+  std::vector<std::string> unknown_keys;  // replies came signed by these keys, not by peers
 };
 
-// The exit of a run. Without --batch-stop-on-failure as for any request: done when
-// at least one peer answered, else timed_out. With it, done only when every peer of
-// every batch answered with exit code 0 (or NO_DATA); anything less is timed_out (exit 1).
-outcome outcome_of(const request_summary& s, bool stop_on_failure);
+// The exit of a run. Not strict, as for any request: done when at least one peer
+// answered, else timed_out. Strict (--require-all, --batch-stop-on-failure): done only
+// when every peer of every batch answered with exit code 0 (or NO_DATA); anything
+// less is timed_out (exit 1).
+outcome outcome_of(const request_summary& s, bool strict);
 
 }  // namespace remaphore::core

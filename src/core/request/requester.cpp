@@ -7,6 +7,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/multiple_exceptions.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -71,17 +72,38 @@ requester::requester(nats::client& c, const protocol::config& cfg, batch_plan pl
 
 requester::~requester() = default;
 
+namespace {
+
+bool was_cancelled(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const asio::multiple_exceptions& m) {
+    return was_cancelled(m.first_exception());
+  } catch (const boost::system::system_error& s) {
+    return s.code() == asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
 awaitable<outcome> requester::run() {
   try {
     co_await run_all_batches();
-  } catch (const boost::system::system_error& e) {
-    // A signal cancels the run: the client's waits then throw. What was asked and
-    // answered so far is still worth its summary.
-    if (e.code() != asio::error::operation_aborted) throw;
+  } catch (...) {
+    // A signal cancels the run: the client's waits then throw (both branches of an
+    // awaitable operator at once: multiple_exceptions). What was asked and answered
+    // so far is still worth its summary.
+    if (!was_cancelled(std::current_exception())) throw;
     stop_ = batch_stop::interrupted;
+    // The batch in flight did not get to its end: its unanswered peers were cut off.
+    if (batches_started_ > 0)
+      for (const auto& t : plan_.batch(batches_started_ - 1))
+        for (const auto* p : t.peers) tally_.interrupt(p);
   }
   finish();
-  co_return outcome_of(summary(), opts_.stop_on_failure);
+  co_return outcome_of(summary(), opts_.stop_on_failure || opts_.require_all);
 }
 
 awaitable<void> requester::run_all_batches() {
@@ -98,8 +120,22 @@ awaitable<void> requester::run_batches() {
     if (stop_ != batch_stop::none || i + 1 == plan_.batch_count()) break;
     const bool deadline_passed = opts_.deadline && steady_clock::now() >= *opts_.deadline;
     stop_ = after_batch(result, opts_.stop_on_failure, deadline_passed);
+    if (stop_ == batch_stop::none && opts_.batch_sleep.count() > 0) stop_ = co_await pause_before(i + 1);
     if (stop_ != batch_stop::none) break;
   }
+}
+
+// --batch-sleep: the pause ends early only at the -t deadline (no further batch then)
+// or a signal.
+awaitable<batch_stop> requester::pause_before(std::size_t next) {
+  log::info("pausing " + format_seconds(opts_.batch_sleep) + " before batch " + std::to_string(next + 1) + " of " +
+            std::to_string(plan_.batch_count()));
+  const auto wake = steady_clock::now() + std::chrono::duration_cast<steady_clock::duration>(opts_.batch_sleep);
+  const bool cut = opts_.deadline && *opts_.deadline < wake;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto woke = co_await park(timer, cut ? *opts_.deadline : wake);
+  if (woke == woken::to_stop) co_return batch_stop::interrupted;
+  co_return cut ? batch_stop::deadline : batch_stop::none;
 }
 
 awaitable<batch_result> requester::run_batch(std::size_t index) {
@@ -168,23 +204,46 @@ awaitable<bool> requester::send(batch_requests& requests) {
     r->replies = client_.subscribe(protocol::subjects::reply(cfg_.subject, r->hash));
     for (const auto* p : r->target.peers) tally_.expect(p);
   }
+  // Published only once the server took the reply subscriptions: a request whose
+  // replies cannot arrive must run nothing anywhere.
+  if (!co_await subscriptions_confirmed()) co_return false;
   for (auto& r : requests) {
     if (auto ec = client_.publish(protocol::subjects::live(cfg_.subject, opts_.subject), r->wire)) {
       log::error("cannot publish: " + ec.message());
       co_return false;
     }
   }
-  auto ec = co_await client_.flush(flush_timeout);
+  nats::diagnostic why;
+  auto ec = co_await client_.flush(flush_timeout, why);
   if (ec == nats::errc::disconnected) {
     // Whether the server got them or not, they go out again after the reconnect.
     log::warn("the connection dropped before the server confirmed the request; it goes out again once reconnected");
     co_return true;
+  }
+  if (ec == nats::errc::permission_denied) {
+    log::error("the server refused the request: '" + why.reason + "' (server " + why.server + ")");
+    co_return false;
   }
   if (ec) {
     log::error("the server did not confirm the request: " + ec.message());
     co_return false;
   }
   co_return true;
+}
+
+// A flush whose PING was lost with a dropped connection says nothing; the next one
+// goes with the new connection, after the resubscriptions.
+awaitable<bool> requester::subscriptions_confirmed() {
+  nats::diagnostic why;
+  auto ec = co_await client_.flush(flush_timeout, why);
+  for (int again = 0; again < 2 && ec == nats::errc::disconnected; ++again)
+    ec = co_await client_.flush(flush_timeout, why);
+  if (ec == nats::errc::permission_denied)
+    log::error("the server refused the reply subscription: '" + why.reason + "' (server " + why.server +
+               "); the request was not sent");
+  else if (ec)
+    log::error("the server did not confirm the reply subscription: " + ec.message() + "; the request was not sent");
+  co_return !ec;
 }
 
 // Every request of the batch is collected at once; each collector ends on its own
@@ -220,7 +279,11 @@ awaitable<void> requester::collect(pending_request& r, std::optional<time_point>
     if (cs.cancelled() != asio::cancellation_type::none) {
       stop_ = batch_stop::interrupted;
     } else if (stop_ == batch_stop::none) {
-      log::error("lost the connection while waiting for replies: " + ec.message());
+      if (ec == nats::errc::permission_denied)
+        log::error("the server refused the reply subscription after reconnecting: '" + r.replies->failure().reason +
+                   "'");
+      else
+        log::error("lost the connection while waiting for replies: " + ec.message());
       stop_ = batch_stop::lost;
     }
   }
@@ -245,9 +308,12 @@ batch_result requester::end_batch(batch_requests& requests) {
     client_.unsubscribe(r->replies);
     for (const auto* p : r->target.peers) {
       if (tally_.answered_by(p)) continue;
+      if (stop_ == batch_stop::interrupted) {
+        tally_.interrupt(p);  // its command may still be running: not silent
+        continue;
+      }
       ++result.silent;
-      if (stop_ != batch_stop::interrupted)
-        log::warn("no reply from " + p->destination + " (" + p->pub.to_base58() + ")");
+      log::warn("no reply from " + p->destination + " (" + p->pub.to_base58() + ")");
     }
   }
   for (auto& r : requests)
@@ -280,7 +346,7 @@ awaitable<void> requester::accept(pending_request& r, const std::vector<nats::me
       continue;
     }
     tally_.record(reply->peer, protocol::status_of(reply->payload));
-    emit(*reply->peer, opts_.json ? format_reply_json(*reply) : format_reply_text(*reply, marker_));
+    emit(*reply->peer, opts_.json ? format_reply_json(*reply) : format_reply_text(*reply, marker_, stdout_is_terminal_));
   }
   draw_progress();
 }
@@ -294,12 +360,6 @@ void requester::emit(const protocol::peer& from, std::string text) {
   out_(text);
 }
 
-void requester::draw_progress() {
-  const auto now = steady_clock::now();
-  const std::size_t batch_count = opts_.batch_size > 0 ? plan_.batch_count() : 0;
-  progress_.update(format_progress(tally_, total_peers_, now - started_, batches_started_, batch_count), now);
-}
-
 awaitable<void> requester::tick_progress() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
@@ -309,67 +369,6 @@ awaitable<void> requester::tick_progress() {
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
   }
-}
-
-// Names what was not asked and why, when batches were left out.
-void requester::report_stop() {
-  const auto not_asked = plan_.peers_from(batches_started_);
-  if (not_asked.empty() || stop_ == batch_stop::none) return;
-  const std::string where =
-      "after batch " + std::to_string(batches_started_) + " of " + std::to_string(plan_.batch_count());
-  const std::string rest = "; not asked: " + join_destinations(not_asked);
-  switch (stop_) {
-    case batch_stop::failure: log::error("stopped " + where + ": failed: " + describe_failures(tally_) + rest); break;
-    case batch_stop::silence:
-      log::error("stopped " + where + ": silent: " + join_destinations(tally_.silent()) + rest);
-      break;
-    case batch_stop::deadline: log::warn("the -t deadline passed " + where + rest); break;
-    default: log::error("stopped " + where + rest); break;
-  }
-}
-
-void requester::finish() {
-  progress_.finish();
-  if (opts_.sort) {
-    std::stable_sort(held_.begin(), held_.end(),
-                     [](const auto& a, const auto& b) { return a.first->destination < b.first->destination; });
-    for (const auto& [peer, text] : held_) out_(text);
-  }
-  report_stop();
-  const auto s = summary();
-  if (opts_.json) out_(format_summary_json(s));
-  log::info("summary: " + format_summary_text(s));
-}
-
-request_summary requester::summary() const {
-  return {&tally_,
-          plan_.peers_from(batches_started_),
-          steady_clock::now() - started_,
-          opts_.batch_size,
-          batches_started_,
-          plan_.batch_count(),
-          stop_};
-}
-
-void requester::warn_dropped(std::string_view wire, reply_drop why) {
-  protocol::envelope_text env;
-  const protocol::peer* peer = nullptr;
-  if (protocol::split(wire, env) == protocol::decode_error::ok) peer = peers_.find(env.sender);
-  warn_dropped(peer, why);
-}
-
-// A reply from a configured peer that we cannot take is worth a warning, once per
-// peer: usually a Go responder whose replies are not bound to the request.
-void requester::warn_dropped(const protocol::peer* peer, reply_drop why) {
-  if (!peer || why == reply_drop::duplicate || !warned_.insert(peer).second) {
-    log::debug(std::string("dropped a reply: ") + to_string(why));
-    return;
-  }
-  std::string text = std::string(to_string(why)) + " (from " + peer->destination + ")";
-  if (why == reply_drop::unbound)
-    text = "reply from " + peer->destination +
-           " not bound to this request; set accept_unbound_replies: yes for Go responders";
-  log::warn(text);
 }
 
 }  // namespace remaphore::core

@@ -5,7 +5,9 @@
 // a time with --batch). For each batch it signs one request per target now (so that
 // the send time of the last batch of a long run is as fresh as the first), subscribes
 // to each request's own reply subject before anything goes out (so no fast reply is
-// missed), publishes them all and flushes once. Then one collector per request runs,
+// missed), waits until the server has confirmed those subscriptions (a request
+// whose replies cannot come back must run nothing anywhere), publishes them all and
+// flushes once. Then one collector per request runs,
 // side by side, until the peers of its request have answered or the batch's deadline
 // passes; a reconnect meanwhile publishes the same signed requests again to whoever
 // has not answered. Each reply is checked by that request's reply collector
@@ -49,12 +51,17 @@ struct request_options {
   // --batch-timeout: how long each batch waits for its replies; none: until every
   // peer of the batch answered or the deadline passed.
   std::optional<std::chrono::nanoseconds> batch_timeout;
-  std::size_t batch_size = 0;    // --batch N; 0: a plain request
-  bool stop_on_failure = false;  // --batch-stop-on-failure
+  std::size_t batch_size = 0;                // --batch N; 0: a plain request
+  std::chrono::nanoseconds batch_sleep{0};   // --batch-sleep: a pause between two batches
+  bool stop_on_failure = false;              // --batch-stop-on-failure
+  bool require_all = false;                  // --require-all: all well, or exit 1
   bool json = false;             // --json
   bool sort = false;             // --sort: replies sorted by destination, at the end
   bool progress = false;         // draw the live progress line (stderr is a terminal)
 };
+
+// The warning for a reply signed by a key that is not a configured peer.
+std::string describe_unknown_reply(std::string_view key, std::string_view destination);
 
 class requester {
  public:
@@ -75,7 +82,9 @@ class requester {
   boost::asio::awaitable<void> run_all_batches();
   boost::asio::awaitable<void> run_batches();
   boost::asio::awaitable<batch_result> run_batch(std::size_t index);
+  boost::asio::awaitable<batch_stop> pause_before(std::size_t next);
   boost::asio::awaitable<bool> send(batch_requests& requests);
+  boost::asio::awaitable<bool> subscriptions_confirmed();
   boost::asio::awaitable<void> collect_batch(batch_requests& requests, std::optional<time_point> until,
                                              std::uint64_t reconnects);
   boost::asio::awaitable<void> ask_again_after_reconnects(batch_requests& requests, std::uint64_t seen);
@@ -91,10 +100,12 @@ class requester {
   void emit(const protocol::peer& from, std::string text);
   void draw_progress();
   void report_stop();
+  void report_require_all(const request_summary& s);
   void finish();
   request_summary summary() const;
   void warn_dropped(std::string_view wire, reply_drop why);
   void warn_dropped(const protocol::peer* peer, reply_drop why);
+  void warn_unknown_key(std::string_view key, std::string_view destination);
 
   nats::client& client_;
   const protocol::config& cfg_;
@@ -107,6 +118,7 @@ class requester {
   std::string marker_;
   request_tally tally_;
   std::unordered_set<const protocol::peer*> warned_;
+  std::vector<std::string> unknown_keys_;  // keys not among the peers that sent us a reply
   std::vector<std::pair<const protocol::peer*, std::string>> held_;  // --sort: printed at the end
   std::chrono::steady_clock::time_point started_;
   std::size_t total_peers_;

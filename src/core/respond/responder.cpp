@@ -33,7 +33,7 @@ command_spec command_for(const responder_options& o, const accepted_message& m) 
 }
 
 std::string reply_payload(const command_result& r, std::size_t max_output) {
-  std::string out = protocol::reply_payload(r.exit_code, r.started ? r.output : r.error);
+  std::string out = protocol::reply_payload(r.exit_code, r.error.empty() ? r.output : r.error);
   if (r.truncated) out += "\n[remaphore: output truncated at " + std::to_string(max_output) + " bytes]";
   return out;
 }
@@ -59,9 +59,19 @@ asio::awaitable<void> responder::handle(const accepted_message& m, handling how)
     auto spec = command_for(opts_, m);
     log::debug("running " + spec.argv.front());
     const auto started = std::chrono::steady_clock::now();
-    auto r = co_await run_command(spec);
-    if (!r.started) log::error(r.error);
-    audit_command(audited, spec, r, std::chrono::steady_clock::now() - started);
+    command_result r;
+    try {
+      r = co_await run_command(spec);
+    } catch (const boost::system::system_error& e) {
+      // The run is ending (-t, a signal): the runner has ended the command's group.
+      if (e.code() == asio::error::operation_aborted)
+        audit_command_ended(audited, spec, std::chrono::steady_clock::now() - started);
+      throw;
+    }
+    if (!r.error.empty()) log::error(r.error);
+    const auto took = std::chrono::steady_clock::now() - started;
+    audit_command(audited, spec, r, took);
+    if (opts_.metrics) opts_.metrics->command_ran(r.exit_code, took);
     payload = reply_payload(r, opts_.max_reply_output);
   }
   if (how.reply) answer(audited, payload);
@@ -81,6 +91,10 @@ void responder::answer(const audited_message& a, const std::string& payload) {
   ++replies_sent_;
   audit_reply(a, reply.size());
   remembered_.remember(m.hash, std::move(reply), remembered_replies::clock::now());
+}
+
+void responder::not_handled(const accepted_message& m, std::string_view why) {
+  audit_not_run(audited_message(m), why);
 }
 
 void responder::answer_again(const protocol::digest& request_hash) {

@@ -14,6 +14,7 @@
 
 #include "core/accepted_message.hpp"
 #include "core/message_handler.hpp"
+#include "core/metrics.hpp"
 #include "core/output_echo.hpp"
 #include "core/respond/audit.hpp"
 #include "core/respond/remembered_replies.hpp"
@@ -37,6 +38,7 @@ struct responder_options {
   std::optional<std::string> fixed_output;
   // How long a sent reply is kept to be sent again (the replay window).
   std::chrono::nanoseconds remember_for = std::chrono::seconds(6);
+  listener_metrics* metrics = nullptr;  // commands run are counted here when served
 };
 
 // The command line and environment for one message.
@@ -57,6 +59,7 @@ class responder final : public message_handler {
   bool has_command() const override { return !opts_.command.empty() || opts_.fixed_output.has_value(); }
   boost::asio::awaitable<void> handle(const accepted_message& m, handling how) override;
   void answer_again(const protocol::digest& request_hash) override;
+  void not_handled(const accepted_message& m, std::string_view why) override;
   std::uint64_t replies_sent() const override { return replies_sent_; }
 
  private:

@@ -89,6 +89,19 @@ std::string spawn_error(const std::string& program, int err) {
   return "cannot run '" + program + "': " + std::strerror(err);
 }
 
+// An argument or a variable ends at its first NUL: the command would get less than
+// was signed, and nothing would say so.
+std::string nul_error(const command_spec& spec) {
+  for (std::size_t i = 1; i < spec.argv.size(); ++i)
+    if (spec.argv[i].find('\0') != std::string::npos)
+      return "cannot run '" + spec.argv[0] + "': argument " + std::to_string(i) +
+             " holds a NUL byte, which no command can be given (the payload is passed as one argument)";
+  for (const auto& [key, value] : spec.env)
+    if (value.find('\0') != std::string::npos)
+      return "cannot run '" + spec.argv[0] + "': " + key + " would hold a NUL byte, which no command can be given";
+  return {};
+}
+
 // Starts argv in its own process group with stdin from /dev/null and stdout+stderr
 // into out_fd. Returns 0 or the errno of the failure.
 int spawn(command_spec& spec, int out_fd, pid_t& pid) {
@@ -181,6 +194,11 @@ awaitable<command_result> run_command(command_spec spec) {
     result.exit_code = exit_cannot_execute;
     co_return result;
   }
+  if (auto why = nul_error(spec); !why.empty()) {
+    result.error = std::move(why);
+    result.exit_code = exit_cannot_execute;
+    co_return result;
+  }
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) {
     result.error = std::string("pipe: ") + std::strerror(errno);
@@ -203,8 +221,11 @@ awaitable<command_result> run_command(command_spec spec) {
   // pidfd_open through syscall(): glibc 2.36 declares it without C linkage.
   int pfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pfd < 0) {
-    result.error = std::string("pidfd_open: ") + std::strerror(errno);
-    co_return result;  // the guard kills the group: we cannot watch it
+    // The guard kills the group: we cannot watch it. Its end unseen, it never
+    // counts as a success.
+    result.error = "cannot watch '" + spec.argv[0] + "' (pidfd_open: " + std::strerror(errno) + "): it was ended";
+    result.exit_code = exit_cannot_execute;
+    co_return result;
   }
   asio::posix::stream_descriptor exit_watch(ex, pfd);
   bool cancelled = false;

@@ -50,4 +50,9 @@ std::string describe_duration(std::chrono::milliseconds d) {
   return std::to_string(ms) + " ms";
 }
 
+std::string describe_payload_over(std::size_t size, std::size_t max_payload) {
+  return "a message of " + std::to_string(size) + " bytes is over the server's max_payload of " +
+         std::to_string(max_payload) + " bytes";
+}
+
 }  // namespace remaphore::nats

@@ -42,4 +42,7 @@ diagnostic make_diagnostic(std::error_code ec, std::string server, std::string r
 // "2 s", "700 ms", "1500 ms": a bound in the words of a log line.
 std::string describe_duration(std::chrono::milliseconds d);
 
+// "a message of 2000 bytes is over the server's max_payload of 1024 bytes"
+std::string describe_payload_over(std::size_t size, std::size_t max_payload);
+
 }  // namespace remaphore::nats

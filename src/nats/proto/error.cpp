@@ -36,6 +36,7 @@ class category_impl final : public std::error_category {
       case errc::write_timeout: return "writing to the server did not complete in time";
       case errc::client_cert_required:
         return "the server requires a client certificate (mutual TLS) and none is configured (tls_cert, tls_key)";
+      case errc::permission_denied: return "the server refused it: permission denied";
     }
     return "unknown nats error " + std::to_string(ev);
   }

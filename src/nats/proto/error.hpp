@@ -34,6 +34,8 @@ enum class errc {
   subscription_closed,   // unsubscribed, or reached its auto-unsubscribe count
   write_timeout,         // a write did not complete within its bound (server or network stuck)
   client_cert_required,  // the server wants a client certificate (mutual TLS) and we have none
+  permission_denied,     // the server refused a publish or subscription: the user's permissions
+                         // exclude that subject (its -ERR text kept verbatim)
 };
 
 const std::error_category& category();

@@ -31,6 +31,29 @@ std::string server_url::text() const {
   return std::string(scheme) + "://" + h + ":" + std::to_string(port);
 }
 
+namespace {
+
+// The transport a URL scheme names, and its port when the URL gives none.
+bool transport_of(const std::string& scheme, transport_kind& kind, std::uint16_t& default_port) {
+  static const struct {
+    const char* scheme;
+    transport_kind kind;
+    std::uint16_t port;
+  } known[] = {{"nats", transport_kind::tcp, 4222},
+               {"tls", transport_kind::tls, 4222},
+               {"ws", transport_kind::ws, 80},
+               {"wss", transport_kind::wss, 443}};
+  for (const auto& k : known) {
+    if (scheme != k.scheme) continue;
+    kind = k.kind;
+    default_port = k.port;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 server_url parse_server_url(std::string_view url, std::error_code& ec) {
   ec = {};
   server_url out;
@@ -43,19 +66,8 @@ server_url parse_server_url(std::string_view url, std::error_code& ec) {
     return out;
   }
   const auto& u = *parsed;
-  std::string scheme = lower(u.scheme());
   std::uint16_t default_port = 4222;
-  if (scheme == "nats") {
-    out.kind = transport_kind::tcp;
-  } else if (scheme == "tls") {
-    out.kind = transport_kind::tls;
-  } else if (scheme == "ws") {
-    out.kind = transport_kind::ws;
-    default_port = 80;
-  } else if (scheme == "wss") {
-    out.kind = transport_kind::wss;
-    default_port = 443;
-  } else {
+  if (!transport_of(lower(u.scheme()), out.kind, default_port)) {
     ec = errc::bad_url;
     return out;
   }
