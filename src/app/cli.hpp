@@ -15,14 +15,14 @@
 
 namespace remaphore::app {
 
-enum class mode { receive, send, request, print_config, check_config, keygen, help, version, lock, lock_status };
+enum class mode { receive, send, request, discover, print_config, check_config, keygen, help, version, lock, lock_status };
 
 struct cli_options {
   mode what = mode::receive;
   // -c FILE, else $REMAPHORE_CONFIG when set and not empty, else the default path.
   std::string config_path = "/etc/remaphore/remaphore.conf";
-  bool config_given = false;  // -c was given
-  std::optional<std::string> dest;             // -D
+  bool config_given = false;                   // -c was given
+  std::optional<std::string> dest;             // -D (--discover: the pattern of the peers asked)
   bool no_dest_filter = false;                 // -d
   bool once = false;                           // -o
   std::optional<protocol::public_key> pubkey;  // -p
@@ -35,7 +35,7 @@ struct cli_options {
   std::optional<std::chrono::nanoseconds> timeout;
   bool no_timeout = false;
   std::optional<std::string> uuid;     // -u
-  std::vector<std::string> verbs;      // -v a,b (one verb when sending)
+  std::vector<std::string> verbs;      // -v a,b (one verb when sending; --discover: the verb judged)
   std::optional<std::string> subject;  // -S, checked to be a plain NATS subject token(s)
   unsigned count = 0;                  // -n K (counting barrier; with --lock: the slots)
   std::string lock_name;               // --lock NAME, --lock-status NAME

@@ -39,7 +39,7 @@ std::string purpose(unsigned bits) {
   static const std::pair<unsigned, std::string_view> names[] = {
       {in_receive, "receiving"}, {in_send, "sending (-s)"},           {in_request, "requests (-r)"},
       {in_print_config, "-C"},   {in_check_config, "--check-config"}, {in_keygen, "--keygen"},
-      {in_lock, "--lock"},       {in_lock_status, "--lock-status"},
+      {in_lock, "--lock"},       {in_lock_status, "--lock-status"}, {in_discover, "--discover"},
   };
   std::vector<std::string_view> parts;
   for (const auto& [bit, name] : names)
@@ -126,8 +126,10 @@ bool check_combinations(const std::vector<given_option>& given, cli_options& out
     if (!check_fits_mode(g, out.what, mode_written, err)) return false;
   if (!check_conflicts(given, err)) return false;
   if (!check_requirements(given, err)) return false;
-  if ((out.what == mode::send || out.what == mode::request) && out.verbs.size() > 1)
+  if ((out.what == mode::send || out.what == mode::request || out.what == mode::discover) && out.verbs.size() > 1)
     return fail(err, "send one verb at a time (-v takes a list only when receiving)");
+  if (out.what == mode::discover && !out.rest.empty())
+    return fail(err, "--discover sends no payload: '" + out.rest.front() + "' is not one of its options");
   if (!check_lock(out, err)) return false;
   return check_payload_words(out, err);
 }

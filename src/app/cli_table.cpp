@@ -100,6 +100,8 @@ bool set_lock_name(const std::string& n, std::string_view v, cli_options& o, cli
 bool set_subject(const std::string& n, std::string_view v, cli_options& o, cli_error& err) {
   if (const auto why = protocol::subjects::why_not_subject(v))
     return fail(err, "invalid subject for " + n + ": '" + std::string(v) + "': " + *why);
+  // <root>.discover carries discoveries, which must never reach a command.
+  if (v == "discover") return fail(err, n + " discover: that subject is for discovery requests (--discover)");
   o.subject = v;
   return true;
 }
@@ -176,8 +178,8 @@ bool set_flag(const std::string&, std::string_view, cli_options& o, cli_error&) 
   return true;
 }
 
-constexpr unsigned uses_config = in_messaging | in_locks | in_check_config;
-constexpr unsigned connects = in_messaging | in_locks;
+constexpr unsigned connects = in_messaging | in_locks | in_discover;
+constexpr unsigned uses_config = connects | in_check_config;
 constexpr auto modes = option_group::modes;
 constexpr auto options = option_group::options;
 
@@ -190,6 +192,8 @@ const option_spec table[] = {
     {0, "check-config", "", in_check_config, mode::check_config, nullptr, modes,
      "read the config, report errors (exit 2) or a summary"},
     {0, "keygen", "", in_keygen, mode::keygen, nullptr, modes, "print a fresh key pair as an [ Identities ] line"},
+    {0, "discover", "", in_discover, mode::discover, nullptr, modes,
+     "list who is listening among the peers matching -D, running\nnothing, and whether each would accept -v (default 5s)"},
     {0, "lock", "NAME", in_lock, mode::lock, set_lock_name, modes,
      "run the command while holding one of -n slots (default 1) of the\nfleet-wide lock NAME (JetStream)"},
     {0, "lock-status", "NAME", in_lock_status, mode::lock_status, set_lock_name, modes,
@@ -197,20 +201,21 @@ const option_spec table[] = {
 
     {'c', "config", "FILE", uses_config, std::nullopt, set_config, options,
      "config file (default: $REMAPHORE_CONFIG, else\n/etc/remaphore/remaphore.conf)"},
-    {'D', "dest", "DEST", in_messaging, std::nullopt, set_dest, options,
-     "send: destination pattern (default **);\nreceive: accept only this exact destination"},
+    {'D', "dest", "DEST", in_messaging | in_discover, std::nullopt, set_dest, options,
+     "send, discover: destination pattern (default **);\nreceive: accept only this exact destination"},
     {'d', "no-dest-filter", "", in_receive, std::nullopt, set_flag<&cli_options::no_dest_filter>, options,
      "receive: accept any destination"},
     {'o', "once", "", in_receive, std::nullopt, set_flag<&cli_options::once>, options,
      "receive: exit after the first accepted message"},
-    {'p', "pubkey", "KEY", in_messaging | in_lock, std::nullopt, set_pubkey, options,
+    {'p', "pubkey", "KEY", in_messaging | in_lock | in_discover, std::nullopt, set_pubkey, options,
      "send, --lock: the identity to sign with; receive: accept only\nthis sender"},
-    {'t', "timeout", "DUR", in_messaging | in_lock, std::nullopt, set_timeout, options,
+    {'t', "timeout", "DUR", in_messaging | in_lock | in_discover, std::nullopt, set_timeout, options,
      "give up after DUR (Go syntax: 90s, 5m, 1h30m); exit code 1;\n-t 0 means no timeout"},
     {'u', "uuid", "ID", in_messaging, std::nullopt, set_uuid, options,
      "send: message id; receive: accept only this id (implies -o)"},
-    {'v', "verb", "V[,V...]", in_messaging, std::nullopt, add_verbs, options,
-     "send: the verb (default ping); receive: accept only these verbs"},
+    {'v', "verb", "V[,V...]", in_messaging | in_discover, std::nullopt, add_verbs, options,
+     "send: the verb (default ping); receive: accept only these verbs;\n"
+     "discover: the verb each host is judged for (default ping)"},
     {'S', "subject", "S", in_messaging, std::nullopt, set_subject, options,
      "use subject <root>.S instead of <root>.all (no spaces or wildcards)"},
     {'n', "count", "K", in_receive | in_lock, std::nullopt, set_count, options,
@@ -220,8 +225,8 @@ const option_spec table[] = {
      "send: also keep the signal in a JetStream stream (retain_max_age,\ndefault 24h) for receivers that start later"},
     {0, "since", "DUR", in_receive, std::nullopt, set_since, options,
      "receive: also accept signals retained within DUR (positive)"},
-    {0, "json", "", in_request | in_lock_status, std::nullopt, set_flag<&cli_options::json>, options,
-     "request: print each reply as a JSON object per line, then a\nsummary object; with --lock-status: one JSON object"},
+    {0, "json", "", in_request | in_lock_status | in_discover, std::nullopt, set_flag<&cli_options::json>, options,
+     "request, discover: print each reply as a JSON object per line,\nthen a summary object; with --lock-status: one JSON object"},
     {0, "batch", "N[%]", in_request, std::nullopt, set_batch, options,
      "request: ask N peers (N%: that share of the peers matching -D)\n"
      "at a time, each by its own destination; the next N when these\n"
@@ -279,6 +284,7 @@ unsigned mode_bit(mode m) {
     case mode::receive: return in_receive;
     case mode::send: return in_send;
     case mode::request: return in_request;
+    case mode::discover: return in_discover;
     case mode::print_config: return in_print_config;
     case mode::check_config: return in_check_config;
     case mode::keygen: return in_keygen;
@@ -317,6 +323,7 @@ std::string usage_text() {
   return R"(usage: remaphore [options] [command...]          wait for a message (receive)
        remaphore -s [options] [payload...]          send a message
        remaphore -r [options] [payload...]          send a request, print every reply
+       remaphore --discover [options]               list who is listening, running nothing
        remaphore --lock NAME [-n SLOTS] [options] command...
                                                     run a command holding a fleet-wide lock
        remaphore --lock-status NAME [--json]        who holds the lock

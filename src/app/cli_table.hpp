@@ -25,10 +25,11 @@ enum mode_bits : unsigned {
   in_version = 1u << 7,
   in_lock = 1u << 8,
   in_lock_status = 1u << 9,
+  in_discover = 1u << 10,
 };
 inline constexpr unsigned in_messaging = in_receive | in_send | in_request;
 inline constexpr unsigned in_locks = in_lock | in_lock_status;
-inline constexpr unsigned in_any = 0x3ffu;
+inline constexpr unsigned in_any = 0x7ffu;
 
 unsigned mode_bit(mode m);
 

@@ -35,6 +35,7 @@ int run_network_mode(const cli_options& cli, const protocol::config& cfg, deadli
       switch (cli.what) {
         case mode::send: co_return co_await run_send(cli, cfg, until);
         case mode::request: co_return co_await run_request(cli, cfg, until);
+        case mode::discover: co_return co_await run_discover(cli, cfg, until);
         case mode::lock: co_return co_await run_lock(cli, cfg, until);
         case mode::lock_status: co_return co_await run_lock_status(cli, cfg, until);
         default: co_return co_await run_receive(cli, cfg, until);

@@ -17,6 +17,7 @@ using deadline = std::optional<std::chrono::steady_clock::time_point>;
 boost::asio::awaitable<int> run_send(const cli_options& cli, const protocol::config& cfg, deadline until);
 boost::asio::awaitable<int> run_receive(const cli_options& cli, const protocol::config& cfg, deadline until);
 boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg, deadline until);
+boost::asio::awaitable<int> run_discover(const cli_options& cli, const protocol::config& cfg, deadline until);
 boost::asio::awaitable<int> run_lock(const cli_options& cli, const protocol::config& cfg, deadline until);
 boost::asio::awaitable<int> run_lock_status(const cli_options& cli, const protocol::config& cfg, deadline until);
 

@@ -7,6 +7,7 @@
 #include "app/modes.hpp"
 #include "app/replay_record.hpp"
 #include "app/sd_notify.hpp"
+#include "core/discover/status_responder.hpp"
 #include "core/metrics/exporter.hpp"
 #include "core/output_echo.hpp"
 #include "core/receive/receiver.hpp"
@@ -60,9 +61,18 @@ core::responder_options responder_options_of(const cli_options& cli, const proto
   return ro;
 }
 
-// The receiver, and beside it the commands' output copied to our stdout and, when
-// asked for, the metrics served over HTTP; what is left of that output is written
-// out at the end.
+core::status_responder_options status_options_of(const protocol::config& cfg) {
+  core::status_responder_options so;
+  so.subject_root = cfg.subject;
+  so.replier = cfg.effective_default_identity();
+  so.version = REMAPHORE_VERSION;
+  so.replay_window = protocol::replay_window(cfg.allow_skew);
+  return so;
+}
+
+// The receiver (answering discoveries beside its messages), and beside it the
+// commands' output copied to our stdout and, when asked for, the metrics served over
+// HTTP; what is left of that output is written out at the end.
 boost::asio::awaitable<int> receive_on(nats::client& c, const protocol::config& cfg, core::receiver_options o,
                                        core::responder_options ro,
                                        const std::optional<protocol::listen_address>& metrics_at) {
@@ -85,6 +95,8 @@ boost::asio::awaitable<int> receive_on(nats::client& c, const protocol::config& 
   core::output_echo echo(c.executor(), STDOUT_FILENO);
   ro.echo = &echo;
   core::responder responder(c, ro);
+  core::status_responder status(c, cfg, status_options_of(cfg));
+  o.discovery = &status;
   core::replay_cache seen(core::receiver_replay_window(cfg, o.since), replay_cache_capacity);
   const auto until = o.deadline.value_or(std::chrono::steady_clock::time_point::max());
   core::receiver rx(c, cfg, std::move(o), responder, seen);

@@ -13,6 +13,8 @@ std::string live(std::string_view root, const std::optional<std::string>& s) {
 
 std::string reply(std::string_view root, const digest& request_hash) { return live(root, hex_encode(request_hash)); }
 
+std::string discover(std::string_view root) { return std::string(root) + ".discover"; }
+
 std::string retained(std::string_view root, const std::optional<std::string>& s, std::string_view uuid_hex,
                      std::string_view sender) {
   std::string out(root);

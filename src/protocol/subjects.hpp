@@ -1,6 +1,7 @@
 // Every NATS subject and stream name remaphore uses, in one place:
 //   live signals      <root>.all, or <root>.<S> with -S S
 //   replies           <root>.<hex(request hash)>
+//   discovery         <root>.discover (Go listeners never subscribe there)
 //   retained signals  <root>.retained.<all|S>.<hex uuid>.<sender key>, in stream REMAPHORE[_<ROOT>]
 //   lock slots        <root>.lock.<name>.slot.<i>                      in stream REMAPHORE-LOCK[-<ROOT>]
 //   lock waiters      <root>.lock.<name>.wait.<slots>.<hex time>.<hex id>   (the same stream)
@@ -21,6 +22,9 @@ namespace remaphore::protocol::subjects {
 // <root>.all, or <root>.<s>.
 std::string live(std::string_view root, const std::optional<std::string>& s);
 std::string reply(std::string_view root, const digest& request_hash);
+// Where a discovery request goes: a subject of its own, so that a listener that does
+// not know discovery (the Go tool's, on <root>.all or <root>.<S>) never sees one.
+std::string discover(std::string_view root);
 
 // One message is kept per retained subject, so the server keeps the latest signal of
 // each sender for each uuid; a receiver's filter picks its uuid (or "*") and "*" senders.

@@ -1,8 +1,8 @@
 // remaphore-fleet: N emulated nodes in one process, to measure fan-out and requests at
 // the scale of a real fleet on one machine. Each node has its own NATS connection,
 // its own key pair and destination (fleet.g<k>.n<i>), and runs the real core receiver
-// and responder: it accepts what the pipeline accepts and answers a request with a
-// fixed line instead of running a process.
+// and responder: it accepts what the pipeline accepts, answers a request with a
+// fixed line instead of running a process, and answers a discovery with its status.
 //
 // Flow: main() raises the descriptor limit, makes the keys, writes controller.conf
 // (the config for `remaphore -s` / `remaphore -r` with every node as a peer), starts
@@ -44,6 +44,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/discover/status_responder.hpp"
 #include "core/receive/receiver.hpp"
 #include "core/replay/replay_cache.hpp"
 #include "core/respond/responder.hpp"
@@ -366,7 +367,13 @@ asio::awaitable<void> run_node(node& n, const settings& s, fleet_state& st, asio
     ro.replier = &n.cfg.identities.front();
     ro.fixed_output = s.reply;
     core::responder r(c, ro);
+    core::status_responder_options so;
+    so.subject_root = n.cfg.subject;
+    so.replier = ro.replier;
+    so.version = REMAPHORE_VERSION " (remaphore-fleet)";
+    core::status_responder status(c, n.cfg, so);
     core::receiver_options opt;
+    opt.discovery = &status;
     opt.on_ready = [&] { ++st.subscribed; };
     opt.on_accepted = [&](const core::accepted_message& m) { st.accepted.record(m); };
     core::replay_cache seen(core::receiver_replay_window(n.cfg, std::nullopt), 100000);

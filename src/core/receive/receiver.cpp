@@ -81,8 +81,8 @@ awaitable<outcome> receiver::until_finished() {
 
 // Every branch runs until the race is over: they end the run through finish() only.
 awaitable<void> receiver::background() {
-  co_await (read_live() || read_retained() || follow_after_reconnects() || dispatch() || wait_deadline() ||
-            report_drops());
+  co_await (read_live() || read_retained() || read_discovery() || follow_after_reconnects() || dispatch() ||
+            wait_deadline() || report_drops());
 }
 
 void receiver::finish(outcome o) {
@@ -96,6 +96,7 @@ awaitable<bool> receiver::subscribe() {
   // Taken before the SUB goes out: whatever it delivers live arrives after this.
   subscribed_at_ = std::chrono::steady_clock::now();
   live_ = client_.subscribe(protocol::subjects::live(cfg_.subject, opts_.subject));
+  if (opts_.discovery) discovery_ = client_.subscribe(protocol::subjects::discover(cfg_.subject));
   // Ready only once the server took the subscription: a refused one hears nothing.
   nats::diagnostic why;
   if (auto ec = co_await client_.flush(flush_timeout, why)) {
@@ -160,6 +161,19 @@ awaitable<void> receiver::read_retained() {
   }
 }
 
+// Beside the live subscription, on a subject of its own: what arrives there is
+// answered with a status or dropped, and never counted, queued or run.
+awaitable<void> receiver::read_discovery() {
+  if (!opts_.discovery) co_return co_await until_stopped();
+  for (;;) {
+    nats::message m;
+    auto ec = co_await client_.next_msg(discovery_, m, 1h);
+    if (ec == nats::errc::timeout) continue;
+    if (ec) co_return co_await until_stopped();  // a lost connection is read_live's to report
+    opts_.discovery->on_discovery(m.payload, status());
+  }
+}
+
 awaitable<void> receiver::follow_after_reconnects() {
   if (!opts_.since) co_return co_await until_stopped();
   for (auto seen = client_.reconnects();; seen = client_.reconnects()) {
@@ -201,7 +215,8 @@ awaitable<void> receiver::on_message(const nats::message& m, std::chrono::nanose
     co_return;
   }
   if (opts_.on_accepted) opts_.on_accepted(*v.message);
-  if (opts_.metrics) opts_.metrics->last_accepted_unix_ns = protocol::now_unix_ns();
+  last_accepted_ns_ = protocol::now_unix_ns();
+  if (opts_.metrics) opts_.metrics->last_accepted_unix_ns = last_accepted_ns_;
   const auto d = policy_.on_accepted(*v.message, queue_.size());
   log_accepted(*v.message);
   co_await act_on(*v.message, d);
@@ -240,6 +255,7 @@ awaitable<bool> receiver::host_says_replay(const accepted_message& m, steady_tim
     auto a = opts_.host_record->try_first_accepted(m.hash, received);
     if (!a.busy || std::chrono::steady_clock::now() >= give_up) {
       if (!a.problem.empty()) warn_host_problem(a.problem);
+      host_record_failing_ = !a.first.has_value();
       co_return a.first&&* a.first < subscribed_at_;
     }
     const auto woke = co_await park(retry, std::chrono::steady_clock::now() + pause);

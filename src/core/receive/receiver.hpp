@@ -2,9 +2,11 @@
 // each message through the pipeline, asks the host-wide replay record, lets the
 // receive policy decide, and has the message handler run commands and answer.
 //
-// Flow: run() subscribes, says `ready`, then races until_finished() against the
-// background branches (live and retained reading, following the stream again after
-// a reconnect, the command queue, the deadline, drop summaries). A branch that
+// Flow: run() subscribes (to the discovery subject too, when it answers discoveries),
+// says `ready`, then races until_finished() against the background branches (live,
+// retained and discovery reading, following the stream again after a reconnect, the
+// command queue, the deadline, drop summaries). A discovery goes to its handler with
+// the receiver's status, never through the pipeline. A branch that
 // decides how the run ends calls finish(); the branches never end otherwise, so the
 // race is won by until_finished() alone and its outcome is the run's.
 #pragma once
@@ -18,6 +20,7 @@
 #include <string>
 
 #include "core/accepted_message.hpp"
+#include "core/discovery_handler.hpp"
 #include "core/message_handler.hpp"
 #include "core/metrics.hpp"
 #include "core/outcome.hpp"
@@ -41,6 +44,7 @@ struct receiver_options {
   std::function<void()> on_ready;                                 // called once subscribed (e.g. to tell systemd)
   std::function<void(const accepted_message&)> on_accepted;       // each message that passed every check
   host_acceptance* host_record = nullptr;                         // the host-wide replay record, if any
+  discovery_handler* discovery = nullptr;                         // answers discoveries; null: not subscribed
   listener_metrics* metrics = nullptr;                            // counted here when served (--metrics)
 };
 
@@ -59,6 +63,8 @@ class receiver {
   boost::asio::awaitable<outcome> run();
 
   const pipeline& stages() const { return pipeline_; }
+  // What this receiver says of itself to a discovery (receiver_status.cpp).
+  protocol::listener_status status() const;
 
  private:
   boost::asio::awaitable<bool> subscribe();
@@ -66,6 +72,7 @@ class receiver {
   boost::asio::awaitable<void> background();
   boost::asio::awaitable<void> read_live();
   boost::asio::awaitable<void> read_retained();
+  boost::asio::awaitable<void> read_discovery();
   boost::asio::awaitable<void> follow_after_reconnects();
   boost::asio::awaitable<void> follow_again();
   boost::asio::awaitable<void> dispatch();
@@ -94,9 +101,11 @@ class receiver {
   std::optional<outcome> finished_;
   boost::asio::steady_timer finished_wake_;
   bool host_problem_warned_ = false;
+  bool host_record_failing_ = false;  // the last answer of the host-wide record was "cannot use it"
   steady_time subscribed_at_{};
+  std::optional<std::int64_t> last_accepted_ns_;  // unix time of the last accepted message
 
-  nats::subscription_ptr live_, retained_;
+  nats::subscription_ptr live_, retained_, discovery_;
   std::uint64_t retained_seq_ = 0;  // stream sequence of the last retained signal read
   boost::asio::steady_timer retained_wake_;
   std::deque<std::pair<accepted_message, handling>> queue_;

@@ -23,6 +23,7 @@ std::string receiver::ready_text() const {
                                            : "destination " + cfg_.destination;
   std::string text = "ready: listening on " + live_->subject() + " at " + client_.current_server() + " for " + dest;
   if (opts_.since) text += " (and signals retained in the last " + protocol::format_duration(*opts_.since) + ")";
+  if (discovery_) text += "; answering discoveries on " + discovery_->subject();
   return text;
 }
 
