@@ -15,6 +15,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "app/config_include.hpp"
+#include "app/read_file.hpp"
 #include "log/log.hpp"
 #include "nats/proto/handshake.hpp"
 #include "nats/proto/nkeys.hpp"
@@ -25,46 +27,6 @@ namespace {
 bool fail(const std::string& message) {
   log::error(message);
   return false;
-}
-
-std::string not_regular_why(mode_t mode) {
-  if (S_ISDIR(mode)) return "it is a directory";
-  if (S_ISFIFO(mode)) return "it is a FIFO, not a regular file";
-  if (S_ISCHR(mode) || S_ISBLK(mode)) return "it is a device, not a regular file";
-  if (S_ISSOCK(mode)) return "it is a socket, not a regular file";
-  return "it is not a regular file";
-}
-
-// Reads a file, up to `limit` bytes, and its stat; on failure `why` says why, in the
-// words of strerror ("No such file or directory"). The limit keeps a mistaken path
-// (/dev/zero, a log file) from reading without end: a caller that needs the whole
-// file treats `limit` bytes read as too large.
-// Only a regular file is read: a FIFO nobody writes would block the open and the
-// read for ever (O_NONBLOCK keeps the open from waiting for a writer).
-bool read_file(const std::string& path, std::size_t limit, std::string& text, struct stat& st, std::string& why) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    why = std::strerror(errno);
-    return false;
-  }
-  bool ok = ::fstat(fd, &st) == 0;
-  if (ok && !S_ISREG(st.st_mode)) {
-    why = not_regular_why(st.st_mode);
-    ok = false;
-  }
-  char buf[8192];
-  while (ok && text.size() < limit) {
-    const auto n = ::read(fd, buf, std::min(sizeof buf, limit - text.size()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n < 0) why = std::strerror(errno);
-      ok = n == 0;
-      break;
-    }
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return ok;
 }
 
 // The documented deployment lets a `remaphore` group read the config; anyone else
@@ -120,8 +82,7 @@ bool check_servers(const std::string& path, const protocol::config& cfg) {
     std::error_code ec;
     nats::parse_server_url(cfg.servers[i], ec);
     if (!ec) continue;
-    const auto line = i < cfg.lines.servers.size() ? cfg.lines.servers[i] : 0;
-    return fail(protocol::config_where(path, line) + "invalid server URL '" + without_credentials(cfg.servers[i]) +
+    return fail(cfg.lines.where_server(i, path) + "invalid server URL '" + without_credentials(cfg.servers[i]) +
                 "': " + why_bad_url(cfg.servers[i]));
   }
   return true;
@@ -170,7 +131,7 @@ bool check_files(const std::string& path, const protocol::config& cfg) {
     const std::string& file = cfg.*f.path;
     if (file.empty()) continue;
     const auto where =
-        protocol::config_where(path, cfg.lines.of(f.key)) + std::string(f.key) + " file '" + file + "': ";
+        cfg.lines.where(f.key, path) + std::string(f.key) + " file '" + file + "': ";
     std::string text, why;
     struct stat st {};
     // Of a TLS file only its first bytes are read: OpenSSL reads it on connecting.
@@ -193,7 +154,8 @@ bool load_config(const std::string& path, protocol::config& cfg) {
   if (text.empty())
     return fail(protocol::config_where(path, 0) + "the file is empty (remaphore -C prints an example config)");
   protocol::config_error err;
-  if (!protocol::parse_config(text, path, cfg, err) || !protocol::check_config_usable(cfg, path, err))
+  const protocol::include_reader reader = read_included;
+  if (!protocol::parse_config(text, path, cfg, err, &reader) || !protocol::check_config_usable(cfg, path, err))
     return fail(err.message);
   if (!check_servers(path, cfg) || !check_files(path, cfg)) return false;
   warn_if_others_may_access(path, st.st_mode);

@@ -19,6 +19,7 @@ namespace {
 
 void print_summary(const std::string& path, const protocol::config& cfg) {
   std::printf("config %s is valid\n", path.c_str());
+  for (const auto& f : cfg.lines.included) std::printf("included: %s\n", f.c_str());
   for (const auto& s : cfg.servers) std::printf("server: %s\n", s.c_str());
   std::printf("subject: %s\ndestination: %s\nidentities: %zu\npeers: %zu\n", cfg.subject.c_str(),
               cfg.destination.c_str(), cfg.identities.size(), cfg.peers.size());

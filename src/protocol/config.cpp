@@ -3,9 +3,10 @@
 // Flow: the text is refused outright if it holds a NUL byte. Each line loses its
 // comment ('#' to the end) and surrounding white space; "[ name ]" switches section;
 // before the first section a line is "key: value"; in [Identities] "<pub> <priv>
-// [verbs]"; in [Peers] "<destination> <pub> [verbs]". At the end, default_identity
-// must name one of the identities. The first error stops parsing, with
-// "FILE:LINE: message".
+// [verbs]"; in [Peers] "<destination> <pub> [verbs]". An `include: PATH` line parses
+// the files PATH names right there, each by a parser of its own that shares the
+// config and config_sources. At the end, default_identity must name one of the
+// identities. The first error stops parsing, with "FILE:LINE: message".
 //
 // Stricter than the Go tool wherever it silently ignores or reinterprets a mistake
 // (doc/architecture.md): a typo in a security-relevant file must not quietly fall back
@@ -14,10 +15,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdint>
 #include <variant>
 
+#include "protocol/config_sources.hpp"
 #include "protocol/config_words.hpp"
 #include "protocol/duration.hpp"
 #include "protocol/subjects.hpp"
@@ -38,9 +39,13 @@ enum class section { general, identities, peers };
 
 class parser {
  public:
-  parser(std::string_view file, config& out, config_error& err) : file_(file), out_(out), err_(err) {}
+  parser(std::string file, config& out, config_error& err, config_sources& sources)
+      : file_(std::move(file)), out_(out), err_(err), sources_(sources) {}
 
-  bool run(std::string_view text) {
+  bool run(std::string_view text) { return read_lines(text) && finish(); }
+
+ private:
+  bool read_lines(std::string_view text) {
     // An editor may have saved a byte order mark; it is not part of the first key.
     if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);
     if (!check_no_nul(text)) return false;
@@ -54,10 +59,9 @@ class parser {
       if (line.empty()) continue;
       if (!parse_line(line)) return false;
     }
-    return finish();
+    return true;
   }
 
- private:
   // A key and what its value sets: a field of the given type, or a member function
   // for values with rules of their own.
   using special = bool (parser::*)(const std::string& key, std::string_view value);
@@ -73,6 +77,7 @@ class parser {
   static const key_rule* find_rule(std::string_view key) {
     static const key_rule rules[] = {
         {"server", &parser::set_server},
+        {"include", &parser::set_include},
         {"credentials", &config::credentials},
         {"subject", &parser::set_subject},
         {"default_identity", &parser::set_default_identity},
@@ -173,10 +178,12 @@ class parser {
     if (value.empty()) return fail("missing value for '" + key + "'");
     const auto* rule = find_rule(key);
     if (!rule) return fail("unknown key '" + key + "'");
-    if (key != "server") {
+    if (key != "server" && key != "include") {
       if (const auto first = out_.lines.of(key))
-        return fail("'" + key + "' is given twice (first on line " + std::to_string(first) + "): it takes one value");
+        return fail("'" + key + "' is given twice (first on " +
+                    config_sources::place_text(file_, {file_of(key), first}) + "): it takes one value");
       out_.lines.keys.emplace(key, line_no_);
+      if (!main_file()) out_.lines.key_files.emplace(key, file_);
     }
     return apply(*rule, key, value);
   }
@@ -204,20 +211,37 @@ class parser {
   }
 
   bool parse_flag_value(const std::string& key, std::string_view value, bool& out) {
-    const auto v = to_lower(value);
-    if (v == "yes" || v == "true" || v == "1") {
-      out = true;
-    } else if (v == "no" || v == "false" || v == "0") {
-      out = false;
-    } else {
-      return fail(key + " must be yes or no, not '" + std::string(value) + "'");
-    }
-    return true;
+    const auto flag = parse_flag(value);
+    if (flag) out = *flag;
+    return flag || fail(key + " must be yes or no, not '" + std::string(value) + "'");
+  }
+
+  bool main_file() const { return sources_.is_main(file_); }
+  std::string file_of(std::string_view key) const {
+    const auto it = out_.lines.key_files.find(key);
+    return it == out_.lines.key_files.end() ? sources_.main_file() : it->second;
   }
 
   bool set_server(const std::string&, std::string_view value) {
     out_.servers.emplace_back(value);
     out_.lines.servers.push_back(line_no_);
+    out_.lines.server_files.push_back(main_file() ? std::string() : file_);
+    return true;
+  }
+
+  // The files are parsed where the line stands, in the order the reader gives them.
+  bool set_include(const std::string&, std::string_view value) {
+    std::vector<included_file> files;
+    std::string why;
+    if (!sources_.read(config_sources::resolve(file_, value), files, why))
+      return fail("include '" + std::string(value) + "': " + why);
+    for (const auto& f : files) {
+      if (!sources_.enter(f, why)) return fail("include '" + std::string(value) + "': " + why);
+      out_.lines.included.push_back(f.path);
+      const bool ok = parser(f.path, out_, err_, sources_).read_lines(f.text);
+      sources_.leave();
+      if (!ok) return false;
+    }
     return true;
   }
 
@@ -245,12 +269,9 @@ class parser {
 
   bool set_command_queue(const std::string& key, std::string_view value) {
     constexpr std::size_t max = 1000000;
-    std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec != std::errc{} || end != value.data() + value.size() || n == 0 || n > max)
-      return fail(key + " must be a number from 1 to " + std::to_string(max) + ", not '" + std::string(value) + "'");
-    out_.command_queue = n;
-    return true;
+    const auto n = parse_number_in(value, 1, max);
+    if (n) out_.command_queue = *n;
+    return n || fail(key + " must be a number from 1 to " + std::to_string(max) + ", not '" + std::string(value) + "'");
   }
 
   // Shorter than a second leaves no room for a renewal's round trip and the margin
@@ -264,12 +285,9 @@ class parser {
 
   // A JetStream stream has 1 to 5 replicas.
   bool set_lock_replicas(const std::string& key, std::string_view value) {
-    int n = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec != std::errc{} || end != value.data() + value.size() || n < 1 || n > 5)
-      return fail(key + " must be a number from 1 to 5, not '" + std::string(value) + "'");
-    out_.lock_replicas = n;
-    return true;
+    const auto n = parse_number_in(value, 1, 5);
+    if (n) out_.lock_replicas = static_cast<int>(*n);
+    return n || fail(key + " must be a number from 1 to 5, not '" + std::string(value) + "'");
   }
 
   bool set_metrics(const std::string& key, std::string_view value) {
@@ -291,29 +309,9 @@ class parser {
     return true;
   }
 
-  // "[a, B, *]" -> {"a", "b", "*"}; "[]" allows no verb. An empty entry ("[a, ,b]",
-  // "[a,]") is an error: it is a typo more often than not.
   bool parse_permissions(std::string_view text, std::vector<std::string>& verbs) {
-    if (text.empty()) return fail("permission list [..] missing");
-    if (text.front() != '[' || text.back() != ']') return fail("permission list must be written as [verb, verb]");
-    std::string_view inner = trim(text.substr(1, text.size() - 2));
-    verbs.clear();
-    while (!inner.empty()) {
-      const auto comma = inner.find(',');
-      const auto verb = trim(inner.substr(0, comma));
-      if (verb.empty()) return fail("empty verb in the permission list " + std::string(text));
-      verbs.push_back(to_lower(verb));
-      if (comma == std::string_view::npos) break;
-      inner.remove_prefix(comma + 1);
-      if (trim(inner).empty()) return fail("empty verb in the permission list " + std::string(text));
-    }
-    return true;
-  }
-
-  // The first line that listed `pub` in a section, or 0; remembers this line if none.
-  static std::size_t first_listed(std::map<key_bytes, std::size_t>& seen, const public_key& pub, std::size_t line) {
-    const auto [it, inserted] = seen.emplace(pub.bytes, line);
-    return inserted ? 0 : it->second;
+    const auto wrong = parse_verb_list(text, verbs);
+    return !wrong || fail(*wrong);
   }
 
   bool parse_identity(std::string_view line) {
@@ -328,9 +326,7 @@ class parser {
     const auto priv = parse_private_key(priv_text);
     if (!priv) return fail("invalid private key");
     if (priv->public_part() != *pub) return fail("private key does not belong to public key");
-    if (const auto first = first_listed(identity_lines_, *pub, line_no_))
-      return fail("identity " + std::string(pub_text) + " is listed twice (first on line " + std::to_string(first) +
-                  ")");
+    if (const auto why = sources_.identity_conflict(pub->bytes, pub_text, {file_, line_no_})) return fail(*why);
     id.pub = *pub;
     id.priv = *priv;
     if (!parse_permissions(rest, id.verbs)) return false;
@@ -350,39 +346,31 @@ class parser {
     if (!is_valid_point(*pub))
       return fail("peer key '" + std::string(pub_text) +
                   "' is not a valid ed25519 public key (a typo? no message could ever verify with it)");
-    // A sender is known by its key alone: a second line for it could only be
-    // ignored (the first wins) or contradict the first.
-    if (const auto first = first_listed(peer_lines_, *pub, line_no_))
-      return fail("peer " + std::string(pub_text) + " is listed twice (first on line " + std::to_string(first) + ")");
     p.pub = *pub;
     if (!parse_permissions(rest, p.verbs)) return false;
+    if (const auto why = sources_.peer_conflict(p, pub_text, {file_, line_no_}, out_.peers)) return fail(*why);
     out_.peers.push_back(std::move(p));
     return true;
   }
 
-  std::string_view file_;
+  std::string file_;
   config& out_;
   config_error& err_;
+  config_sources& sources_;
   std::size_t line_no_ = 0;
   std::size_t first_section_line_ = 0;
   section section_ = section::general;
-  std::map<key_bytes, std::size_t> identity_lines_, peer_lines_;
 };
 
 }  // namespace
 
-std::string config_where(std::string_view file, std::size_t line) {
-  std::string out(file);
-  if (line > 0) out += ":" + std::to_string(line);
-  out += ": ";
-  return out;
-}
-
-bool parse_config(std::string_view text, std::string_view file, config& out, config_error& err) {
+bool parse_config(std::string_view text, std::string_view file, config& out, config_error& err,
+                  const include_reader* reader) {
   // Parse into a fresh value so that a failed parse leaves `out` untouched and a
   // reused `out` does not accumulate servers or identities.
   config parsed;
-  if (!parser(file, parsed, err).run(text)) return false;
+  config_sources sources{std::string(file), reader};
+  if (!parser(std::string(file), parsed, err, sources).run(text)) return false;
   out = std::move(parsed);
   return true;
 }

@@ -32,16 +32,35 @@ struct peer {
 
 // Where values were written (line numbers from 1; 0 = not written in a file), so that
 // checks made outside this pure layer (server URLs, the files a key names) can report
-// FILE:LINE too.
+// FILE:LINE too, also for a value an included file set.
 struct config_lines {
   std::vector<std::size_t> servers;                      // one per config::servers entry
+  std::vector<std::string> server_files;                 // the file of each, "" for the main one
   std::map<std::string, std::size_t, std::less<>> keys;  // single-valued keys, by name
+  std::map<std::string, std::string, std::less<>> key_files;  // of keys an included file set
   std::size_t settings_end = 0;                          // the first section header, else the last line
+  std::vector<std::string> included;                     // every file `include:` read, in order
   std::size_t of(std::string_view key) const;            // 0 when the key was not written
+  // "FILE:LINE: " of a key, `main_file` unless an included file set it.
+  std::string where(std::string_view key, std::string_view main_file) const;
+  std::string where_server(std::size_t i, std::string_view main_file) const;
   // Where a value stands is no part of what a config means: two configs that say the
   // same are equal, so that print_config -> parse_config round-trips.
   friend bool operator==(const config_lines&, const config_lines&) { return true; }
 };
+
+// A file that an `include:` line names, as it was read.
+struct included_file {
+  std::string path;  // as shown in messages
+  std::string real;  // its canonical path: what tells a cycle
+  std::string text;
+};
+
+// Reads the files an include pattern names (a path or a glob, already resolved against
+// the including file's directory), in order. False with `why` when it cannot, or when a
+// file may not be trusted; a glob that matches nothing is no error, a missing path is.
+using include_reader =
+    std::function<bool(const std::string& pattern, std::vector<included_file>& files, std::string& why)>;
 
 struct config {
   std::vector<std::string> servers;
@@ -105,9 +124,11 @@ struct config_error {
   std::string message;  // "FILE:LINE: what is wrong" (or "FILE: ..." without a line)
 };
 
-// Parses config text. `file` is used in error messages only. Returns false and fills
-// `err` on the first error, leaving `out` untouched.
-bool parse_config(std::string_view text, std::string_view file, config& out, config_error& err);
+// Parses config text. `file` is used in error messages, and to resolve the relative
+// paths of `include:` lines, which `reader` reads (without one, an include is an
+// error). Returns false and fills `err` on the first error, leaving `out` untouched.
+bool parse_config(std::string_view text, std::string_view file, config& out, config_error& err,
+                  const include_reader* reader = nullptr);
 
 // What a config needs before remaphore can use it, beyond what each line says: at
 // least one server line. Returns false and fills `err` ("FILE:LINE: ...") if not.

@@ -13,9 +13,27 @@ bool allows_verb(const std::vector<std::string>& verbs, std::string_view verb) {
 
 }  // namespace
 
+std::string config_where(std::string_view file, std::size_t line) {
+  std::string out(file);
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  return out;
+}
+
 std::size_t config_lines::of(std::string_view key) const {
   const auto it = keys.find(key);
   return it == keys.end() ? 0 : it->second;
+}
+
+std::string config_lines::where(std::string_view key, std::string_view main_file) const {
+  const auto it = key_files.find(key);
+  return config_where(it == key_files.end() ? main_file : std::string_view(it->second), of(key));
+}
+
+std::string config_lines::where_server(std::size_t i, std::string_view main_file) const {
+  const auto line = i < servers.size() ? servers[i] : 0;
+  const bool elsewhere = i < server_files.size() && !server_files[i].empty();
+  return config_where(elsewhere ? std::string_view(server_files[i]) : main_file, line);
 }
 
 bool identity::allows(std::string_view verb) const { return allows_verb(verbs, verb); }

@@ -1,6 +1,7 @@
 #include "protocol/config_words.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace remaphore::protocol::config_words {
 
@@ -33,6 +34,37 @@ bool is_key_name(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   });
+}
+
+std::optional<bool> parse_flag(std::string_view value) {
+  const auto v = to_lower(value);
+  if (v == "yes" || v == "true" || v == "1") return true;
+  if (v == "no" || v == "false" || v == "0") return false;
+  return std::nullopt;
+}
+
+std::optional<std::size_t> parse_number_in(std::string_view value, std::size_t lo, std::size_t hi) {
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc{} || end != value.data() + value.size() || n < lo || n > hi) return std::nullopt;
+  return n;
+}
+
+std::optional<std::string> parse_verb_list(std::string_view text, std::vector<std::string>& verbs) {
+  if (text.empty()) return "permission list [..] missing";
+  if (text.front() != '[' || text.back() != ']') return "permission list must be written as [verb, verb]";
+  std::string_view inner = trim(text.substr(1, text.size() - 2));
+  verbs.clear();
+  while (!inner.empty()) {
+    const auto comma = inner.find(',');
+    const auto verb = trim(inner.substr(0, comma));
+    if (verb.empty()) return "empty verb in the permission list " + std::string(text);
+    verbs.push_back(to_lower(verb));
+    if (comma == std::string_view::npos) break;
+    inner.remove_prefix(comma + 1);
+    if (trim(inner).empty()) return "empty verb in the permission list " + std::string(text);
+  }
+  return std::nullopt;
 }
 
 }  // namespace remaphore::protocol::config_words

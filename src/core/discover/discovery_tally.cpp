@@ -1,13 +1,14 @@
 #include "core/discover/discovery_tally.hpp"
 
+#include "core/peer_index.hpp"
 #include "protocol/pattern.hpp"
 
 namespace remaphore::core {
 
 std::vector<const protocol::peer*> peers_to_discover(const protocol::config& cfg, std::string_view pattern) {
   std::vector<const protocol::peer*> out;
-  for (const auto& p : cfg.peers)
-    if (protocol::destination_matches(pattern, p.destination)) out.push_back(&p);
+  for (const auto* p : hosts_of(cfg))
+    if (protocol::destination_matches(pattern, p->destination)) out.push_back(p);
   return out;
 }
 

@@ -84,7 +84,8 @@ std::optional<drop_reason> pipeline::cheap_checks(const protocol::envelope_text&
 }
 
 accepted_message pipeline::accept(const protocol::envelope_text& env, const protocol::peer* peer,
-                                  const protocol::digest& hash, bool retained) const {
+                                  const protocol::public_key& signer, const protocol::digest& hash,
+                                  bool retained) const {
   accepted_message m;
   m.fields.destination = std::string(env.destination);
   m.fields.send_time_ns = env.send_time_ns;
@@ -92,7 +93,7 @@ accepted_message pipeline::accept(const protocol::envelope_text& env, const prot
   m.fields.verb = std::string(env.verb);
   m.fields.request = env.request;
   m.fields.payload = std::string(env.payload);
-  m.sender = peer->pub;
+  m.sender = signer;
   m.sender_b58 = std::string(env.sender);
   m.uuid_hex = std::string(env.uuid_hex);
   m.peer = peer;
@@ -139,7 +140,8 @@ verdict pipeline::process(std::string_view wire, std::int64_t now_ns, steady_tim
     v.decode = protocol::decode_error::bad_signature;
     return drop(drop_reason::malformed);
   }
-  if (!protocol::verify(peer->pub, *sig, env.signed_part)) return drop(drop_reason::bad_signature);
+  const auto* signer = peers_.find_key(env.sender)->key;  // found by cheap_checks: one of the host's keys
+  if (!protocol::verify(*signer, *sig, env.signed_part)) return drop(drop_reason::bad_signature);
 
   // 6. Replay.
   auto hash = protocol::message_hash(wire);
@@ -150,7 +152,7 @@ verdict pipeline::process(std::string_view wire, std::int64_t now_ns, steady_tim
     return drop(drop_reason::replay);
   }
   ++accepted_;
-  v.message = accept(env, peer, hash, retained_for.count() > 0);
+  v.message = accept(env, peer, *signer, hash, retained_for.count() > 0);
   return v;
 }
 

@@ -14,7 +14,8 @@ decision receive_policy::on_accepted(const accepted_message& m, std::size_t queu
 action receive_policy::next_step(const accepted_message& m, std::size_t queued) {
   const bool request = m.fields.request;
   if (rules_.count > 0) {
-    senders_.insert(m.sender.bytes);
+    // By host: one that re-keyed during the wait (its two keys listed) counts once.
+    senders_.insert(m.peer ? m.peer->pub.bytes : m.sender.bytes);
     if (senders_.size() >= rules_.count) return action::finish;
     // Before the barrier opens the command does not run; a request is still
     // answered when there is no command, so the requester hears from us.

@@ -1,5 +1,6 @@
 #include "core/request/batch_plan.hpp"
 
+#include "core/peer_index.hpp"
 #include "protocol/pattern.hpp"
 
 #include <algorithm>
@@ -10,8 +11,8 @@ namespace remaphore::core {
 
 std::vector<const protocol::peer*> peers_matching(const protocol::config& cfg, std::string_view pattern) {
   std::vector<const protocol::peer*> out;
-  for (const auto& p : cfg.peers)
-    if (protocol::destination_matches(pattern, p.destination)) out.push_back(&p);
+  for (const auto* p : hosts_of(cfg))
+    if (protocol::destination_matches(pattern, p->destination)) out.push_back(p);
   return out;
 }
 

@@ -30,12 +30,13 @@ std::optional<reply_candidate> reply_collector::check(std::string_view wire, std
   protocol::envelope_text env;
   if (protocol::split(wire, env) != protocol::decode_error::ok) return drop(reply_drop::malformed);
   if (!protocol::within_skew(env.send_time_ns, now_ns, cfg_.allow_skew)) return drop(reply_drop::skew);
-  const protocol::peer* peer = peers_.find(env.sender);
-  if (!peer) return drop(reply_drop::unknown_peer);
+  const auto* known = peers_.find_key(env.sender);
+  if (!known) return drop(reply_drop::unknown_peer);
+  const protocol::peer* peer = known->host;
   if (!cfg_.accept_unbound_replies && env.uuid_hex != binding_hex_) return drop(reply_drop::unbound);
   if (answered_.contains(peer)) return drop(reply_drop::duplicate);
   why = reply_drop::none;
-  return reply_candidate{peer, {&peer->pub, env.signature, env.signed_part}, env.payload};
+  return reply_candidate{peer, {known->key, env.signature, env.signed_part}, env.payload};
 }
 
 std::optional<collected_reply> reply_collector::take(const reply_candidate& c, bool signature_ok, reply_drop& why) {
