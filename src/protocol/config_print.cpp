@@ -131,6 +131,8 @@ std::string example_node(const std::string& pub) {
   out += "# lock_replicas: 1\n";
   out += "# A receiver serves Prometheus metrics at http://ADDRESS:PORT/metrics (PORT alone: 127.0.0.1).\n";
   out += "# metrics: 127.0.0.1:9469\n";
+  out += "# More settings and sections from other files (a path or a glob, beside this file).\n";
+  out += "# include: peers.d/*.conf\n";
   return out;
 }
 

@@ -85,7 +85,7 @@ TEST_CASE("discovery gate: a request whose signature does not verify is not answ
   CHECK(f.check(gate, wire) == discovery_drop::bad_signature);
 }
 
-TEST_CASE("discovery gate: -D X is found by X itself and by a pattern matching X; -d by any pattern") {
+TEST_CASE("discovery gate: -D X is found by X itself and by a pattern matching X, -d by any pattern") {
   fixture f;
   core::discovery_gate gate(f.cfg, std::chrono::seconds(10));
   f.self.filter = protocol::destination_filter::exact;
@@ -139,7 +139,7 @@ TEST_CASE("acceptance: the reason given is the first the listener's pipeline wou
   CHECK_FALSE(core::why_not_accepted(s, "status", "web.1", "OTHER"));
 }
 
-TEST_CASE("answer check: bound, from a configured peer, once; an unknown signer is a stranger") {
+TEST_CASE("answer check: bound, from a configured peer, once, an unknown signer is a stranger") {
   fixture f;
   protocol::config asker_cfg;
   asker_cfg.peers.push_back({"com.example.web.1", f.listener.pub, {"*"}});

@@ -141,7 +141,7 @@ TEST_CASE("cli: --discover lists who listens, runs nothing, and says who would r
   CHECK(l_picky.running());
 }
 
-TEST_CASE("cli: --discover from an unknown key gets no answer and a warning naming it; a re-keyed host is named") {
+TEST_CASE("cli: --discover from an unknown key gets no answer and a warning naming it, a re-keyed host is named") {
   nats_server server;
   temp_dir dir;
   auto keys = keygen(4);
@@ -172,7 +172,7 @@ TEST_CASE("cli: --discover from an unknown key gets no answer and a warning nami
   CHECK_MESSAGE(listener.wait_stderr("did not answer a discovery from " + stranger.pub, 5s), listener.err());
 }
 
-TEST_CASE("cli: --discover takes no payload and no receive options; no listener takes its subject") {
+TEST_CASE("cli: --discover takes no payload and no receive options, and no listener takes its subject") {
   temp_dir dir;
   auto k = keygen();
   const auto cfg = dir.write("c.conf", sender_config("nats://127.0.0.1:1", k).text());

@@ -43,7 +43,7 @@ struct split_config {
 
 }  // namespace
 
-TEST_CASE("cli: include: identity and peers from files of their own; --check-config names every file read") {
+TEST_CASE("cli: include: identity and peers from files of their own, --check-config names every file read") {
   nats_server server;
   temp_dir dir_a, dir_b;
   auto keys = keygen(2);

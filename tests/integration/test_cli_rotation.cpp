@@ -101,7 +101,7 @@ struct fleet {
 
 }  // namespace
 
-TEST_CASE("cli: a key rotation across three listeners: add the new key, switch, remove the old; nothing lost or doubled") {
+TEST_CASE("cli: a key rotation across three listeners: add the new key, switch, remove the old - nothing lost or doubled") {
   nats_server server;
   fleet f(server);
 

@@ -74,7 +74,7 @@ TEST_CASE("config include: files are read where the line stands, relative to the
                                  "/etc/r/peers.d/../more/db2.conf"});
 }
 
-TEST_CASE("config include: errors name the included file and line; a repeat across files names both places") {
+TEST_CASE("config include: errors name the included file and line, a repeat across files names both places") {
   keys k;
   memory_files m;
   m.files["/etc/r/bad.conf"] = "# a comment\n[ Peers ]\nweb.1 not-a-key [*]\n";
