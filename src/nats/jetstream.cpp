@@ -108,24 +108,27 @@ awaitable<stream_ensured> ensure_stream(client& c, const stream_config& cfg, std
   const auto config = info.value("config", nlohmann::json::object());
   out.existing_max_age = std::chrono::nanoseconds(config.value("max_age", std::int64_t{0}));
   out.existing_subjects = config.value("subjects", std::vector<std::string>{});
+  out.existing_replicas = config.value("num_replicas", 1);
   co_return out;
 }
 
-awaitable<diagnostic> update_stream_max_age(client& c, const std::string& stream, std::chrono::nanoseconds max_age,
-                                            std::chrono::nanoseconds timeout) {
+awaitable<diagnostic> update_stream(client& c, const std::string& stream, const stream_change& change,
+                                    std::chrono::nanoseconds timeout) {
   nlohmann::json info;
   auto found = co_await call(c, "$JS.API.STREAM.INFO." + stream, "", info, timeout);
   if (found.error) co_return found;
   auto config = info.value("config", nlohmann::json::object());
-  config["max_age"] = max_age.count();
+  if (change.max_age) config["max_age"] = change.max_age->count();
+  if (change.replicas) config["num_replicas"] = *change.replicas;
   nlohmann::json answer;
   co_return co_await call(c, "$JS.API.STREAM.UPDATE." + stream, config.dump(), answer, timeout);
 }
 
 awaitable<diagnostic> publish(client& c, const std::string& subject, const std::string& payload,
-                              std::chrono::nanoseconds timeout) {
+                              std::chrono::nanoseconds timeout, const std::string& msg_id) {
   message reply;
-  auto ec = co_await c.request(subject, payload, reply, timeout);
+  const std::string headers = msg_id.empty() ? std::string() : "NATS/1.0\r\nNats-Msg-Id: " + msg_id + "\r\n\r\n";
+  auto ec = co_await c.request(subject, payload, reply, timeout, headers);
   if (ec == errc::no_responders) co_return failure(ec, "no stream holds " + subject);
   if (ec) co_return failure(ec, "no acknowledgement from JetStream: " + ec.message());
   auto ack = nlohmann::json::parse(reply.payload, nullptr, false);

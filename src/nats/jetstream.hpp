@@ -27,25 +27,31 @@ struct stream_config {
 // Creates the stream, or accepts an existing one of that name. The reason says
 // "JetStream is not enabled" when nobody answers the API. `existing_max_age` is set
 // when a stream of that name was there with another configuration: its max_age (0:
-// no limit), with `existing_subjects`, what it holds.
+// no limit), with `existing_subjects`, what it holds, and `existing_replicas`.
 struct stream_ensured {
   diagnostic result;
   std::optional<std::chrono::nanoseconds> existing_max_age;
   std::vector<std::string> existing_subjects;
+  int existing_replicas = 1;
 };
 boost::asio::awaitable<stream_ensured> ensure_stream(client& c, const stream_config& cfg,
                                                      std::chrono::nanoseconds timeout);
 
-// Changes the max_age of an existing stream and nothing else: its configuration is
-// read and sent back with that one field changed, so that the subjects, limits,
-// policies and replicas someone else gave it stay as they were.
-boost::asio::awaitable<diagnostic> update_stream_max_age(client& c, const std::string& stream,
-                                                         std::chrono::nanoseconds max_age,
-                                                         std::chrono::nanoseconds timeout);
+// Changes the max_age and/or the replicas of an existing stream and nothing else: its
+// configuration is read and sent back with those fields changed, so that the subjects,
+// limits and policies someone else gave it stay as they were.
+struct stream_change {
+  std::optional<std::chrono::nanoseconds> max_age;
+  std::optional<int> replicas;
+};
+boost::asio::awaitable<diagnostic> update_stream(client& c, const std::string& stream, const stream_change& change,
+                                                 std::chrono::nanoseconds timeout);
 
-// Publishes and waits for the stream's acknowledgement.
+// Publishes and waits for the stream's acknowledgement. With `msg_id` (Nats-Msg-Id),
+// the stream keeps one copy of messages with that id within its duplicate window, so
+// that a publish whose acknowledgement was lost may be sent again.
 boost::asio::awaitable<diagnostic> publish(client& c, const std::string& subject, const std::string& payload,
-                                           std::chrono::nanoseconds timeout);
+                                           std::chrono::nanoseconds timeout, const std::string& msg_id = {});
 
 // Per-subject compare-and-set writes (ADR-8's Create and Update).
 // stored: the stream acknowledged it at `seq`. rejected: the server refused it, so it

@@ -99,7 +99,8 @@ class parser {
         {"replay_record", &parser::set_replay_record},
         {"reconnect_jitter", &config::reconnect_jitter},
         {"lock_lease", &parser::set_lock_lease},
-        {"lock_replicas", &parser::set_lock_replicas},
+        {"lock_replicas", &parser::set_replicas},
+        {"retain_replicas", &parser::set_replicas},
         {"metrics", &parser::set_metrics},
     };
     for (const auto& r : rules)
@@ -284,9 +285,9 @@ class parser {
   }
 
   // A JetStream stream has 1 to 5 replicas.
-  bool set_lock_replicas(const std::string& key, std::string_view value) {
+  bool set_replicas(const std::string& key, std::string_view value) {
     const auto n = parse_number_in(value, 1, 5);
-    if (n) out_.lock_replicas = static_cast<int>(*n);
+    if (n) (key == "lock_replicas" ? out_.lock_replicas : out_.retain_replicas) = static_cast<int>(*n);
     return n || fail(key + " must be a number from 1 to 5, not '" + std::string(value) + "'");
   }
 

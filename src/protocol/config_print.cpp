@@ -46,6 +46,7 @@ void print_optional_keys(const config& c, std::string& out) {
   if (c.reconnect_jitter != defaults.reconnect_jitter) line("reconnect_jitter", format_duration(c.reconnect_jitter));
   if (c.lock_lease != defaults.lock_lease) line("lock_lease", format_duration(c.lock_lease));
   if (c.lock_replicas != defaults.lock_replicas) line("lock_replicas", std::to_string(c.lock_replicas));
+  if (c.retain_replicas != defaults.retain_replicas) line("retain_replicas", std::to_string(c.retain_replicas));
   if (c.metrics) line("metrics", to_string(*c.metrics));
 }
 
@@ -122,6 +123,8 @@ std::string example_node(const std::string& pub) {
   out += "# accept_unbound_replies: no\n";
   out += "# How long retained signals are kept (--retain).\n";
   out += "# retain_max_age: 24h0m0s\n";
+  out += "# The retained signals' stream replicas (3 on a cluster, so a server's death loses none).\n";
+  out += "# retain_replicas: 1\n";
   out += "# Commands a receiver keeps waiting to run; more are dropped with a warning.\n";
   out += "# command_queue: 10000\n";
   out += "# Host-wide record of accepted messages (an absolute path), or off; unset = built in.\n";
