@@ -100,6 +100,9 @@ ZSHRC
 	}
 	shows "remaphore -c node.conf -t " 10s 30m 24h
 	shows "remaphore -c node.conf -s -v " ping restart
+	# A verb already in the list is not offered again: of ping and restart only restart
+	# is left, so zsh completes it in place (with ping offered too it would list both).
+	shows "remaphore -c node.conf -s -v ping," "-v ping,restart"
 	shows "remaphore -c node.conf -D com.example." com.example.web.1 com.example.deploy.1
 	shows "remaphore -c node.conf --log-level " error debug
 	shows "remaphore -c node.conf -s -D com.example.de" "-D com.example.deploy.1"
