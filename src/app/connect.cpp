@@ -72,6 +72,7 @@ nats::options nats_options(const cli_options& cli, const protocol::config& cfg, 
   o.tls.key_file = cfg.tls_key;
   o.tls.first = cfg.tls_first;
   o.ignore_discovered = cfg.ignore_discovered_servers;
+  o.jetstream_domain = cfg.jetstream_domain;
   o.connect_timeout = cli.connect_timeout;
   o.name = "remaphore";
   o.version = REMAPHORE_VERSION;

@@ -200,6 +200,7 @@ awaitable<void> client::close() {
 }
 
 bool client::connected() const { return impl_->session_.is_connected(); }
+const std::string& client::jetstream_domain() const { return impl_->opts_.jetstream_domain; }
 bool client::is_closed() const { return impl_->closing(); }
 const server_info& client::info() const { return impl_->session_.info(); }
 const boost::asio::any_io_executor& client::executor() const { return impl_->ex_; }

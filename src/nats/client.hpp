@@ -145,6 +145,8 @@ class client {
 
   const boost::asio::any_io_executor& executor() const;
   bool connected() const;
+  // The JetStream domain of options::jetstream_domain (empty: the local API).
+  const std::string& jetstream_domain() const;
   bool is_closed() const;
   const server_info& info() const;
   std::string current_server() const;

@@ -17,8 +17,16 @@ namespace {
 diagnostic failure(std::error_code ec, std::string why) { return make_diagnostic(ec, {}, std::move(why)); }
 
 // One API call: request, then the JSON answer, whose "error" becomes the reason.
-awaitable<diagnostic> call(client& c, const std::string& subject, const std::string& body, nlohmann::json& answer,
+// "$JS.API.X", or "$JS.<domain>.API.X" for a client that names a domain.
+std::string api_subject(const client& c, const std::string& subject) {
+  const auto& domain = c.jetstream_domain();
+  if (domain.empty() || !subject.starts_with("$JS.API.")) return subject;
+  return "$JS." + domain + ".API." + subject.substr(8);
+}
+
+awaitable<diagnostic> call(client& c, const std::string& api, const std::string& body, nlohmann::json& answer,
                            std::chrono::nanoseconds timeout) {
+  const auto subject = api_subject(c, api);
   message reply;
   auto ec = co_await c.request(subject, body, reply, timeout);
   if (ec == errc::no_responders)

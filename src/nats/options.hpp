@@ -26,6 +26,9 @@ struct options {
   auth_options auth;  // at most one kind is used: creds, nkey seed, token, user/password
   tls_options tls;
   bool echo = true;  // receive our own messages on our own subscriptions
+  // The JetStream domain whose API the JetStream calls use ($JS.<domain>.API.*): from a
+  // leaf node, the hub's; empty: the local API ($JS.API.*).
+  std::string jetstream_domain;
 
   std::chrono::milliseconds connect_timeout = 2s;  // per server, TCP to PONG
   // Connect retry: unset, connect() tries each server once and fails at once. Set,

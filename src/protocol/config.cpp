@@ -102,6 +102,7 @@ class parser {
         {"lock_replicas", &parser::set_replicas},
         {"retain_replicas", &parser::set_replicas},
         {"metrics", &parser::set_metrics},
+        {"jetstream_domain", &parser::set_jetstream_domain},
     };
     for (const auto& r : rules)
       if (r.name == key) return &r;
@@ -289,6 +290,15 @@ class parser {
     const auto n = parse_number_in(value, 1, 5);
     if (n) (key == "lock_replicas" ? out_.lock_replicas : out_.retain_replicas) = static_cast<int>(*n);
     return n || fail(key + " must be a number from 1 to 5, not '" + std::string(value) + "'");
+  }
+
+  // One token of the API's subject, $JS.<domain>.API.
+  bool set_jetstream_domain(const std::string& key, std::string_view value) {
+    const auto why = subjects::why_not_subject(value);
+    if (why || value.find('.') != std::string_view::npos)
+      return fail("invalid " + key + " '" + std::string(value) + "': " + why.value_or("it contains '.'"));
+    out_.jetstream_domain = value;
+    return true;
   }
 
   bool set_metrics(const std::string& key, std::string_view value) {

@@ -84,6 +84,8 @@ struct config {
   bool accept_unbound_replies = false;
   std::chrono::nanoseconds retain_max_age = std::chrono::hours(24);  // key "retain_max_age"
   int retain_replicas = 1;  // the retained-signal stream's replicas on a cluster (1 to 5)
+  // The JetStream domain to use (the hub's, from a leaf node); empty: the local one.
+  std::string jetstream_domain;
   // No reachable server: keep trying until the -t deadline instead of exit 3 at once
   // (the same as --connect-retry).
   bool connect_retry = false;

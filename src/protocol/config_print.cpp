@@ -47,6 +47,7 @@ void print_optional_keys(const config& c, std::string& out) {
   if (c.lock_lease != defaults.lock_lease) line("lock_lease", format_duration(c.lock_lease));
   if (c.lock_replicas != defaults.lock_replicas) line("lock_replicas", std::to_string(c.lock_replicas));
   if (c.retain_replicas != defaults.retain_replicas) line("retain_replicas", std::to_string(c.retain_replicas));
+  if (!c.jetstream_domain.empty()) line("jetstream_domain", c.jetstream_domain);
   if (c.metrics) line("metrics", to_string(*c.metrics));
 }
 
@@ -125,6 +126,8 @@ std::string example_node(const std::string& pub) {
   out += "# retain_max_age: 24h0m0s\n";
   out += "# The retained signals' stream replicas (3 on a cluster, so a server's death loses none).\n";
   out += "# retain_replicas: 1\n";
+  out += "# From a leaf node: the JetStream domain of the hub that keeps the streams.\n";
+  out += "# jetstream_domain: hub\n";
   out += "# Commands a receiver keeps waiting to run; more are dropped with a warning.\n";
   out += "# command_queue: 10000\n";
   out += "# Host-wide record of accepted messages (an absolute path), or off; unset = built in.\n";
