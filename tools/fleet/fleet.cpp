@@ -65,7 +65,9 @@ namespace rlog = remaphore::log;
 namespace {
 
 struct settings {
-  std::string url = "nats://127.0.0.1:4222";
+  // --url, repeatable: node i connects to urls[i % n] first, the others are its
+  // failover list, so the nodes are spread across a cluster's servers.
+  std::vector<std::string> urls;
   std::size_t nodes = 1000;
   std::size_t group_size = 100;  // fleet.g<i / group_size>.n<i>
   std::string dir = ".";
@@ -79,7 +81,7 @@ struct settings {
 [[noreturn]] void usage_error(const std::string& what) {
   std::fprintf(stderr,
                "remaphore-fleet: %s\n"
-               "usage: remaphore-fleet [--url URL] [--nodes N] [--group-size G] [--dir DIR] [--threads T]\n"
+               "usage: remaphore-fleet [--url URL]... [--nodes N] [--group-size G] [--dir DIR] [--threads T]\n"
                "                       [--reply TEXT] [--latencies FILE] [--connect-bound SECONDS]\n"
                "                       [--reconnect-spread-ms MS]\n",
                what.c_str());
@@ -107,7 +109,7 @@ settings parse_args(int argc, char** argv) {
                                     {nullptr, 0, nullptr, 0}};
   for (int ch; (ch = getopt_long(argc, argv, "", longopts, nullptr)) != -1;) {
     switch (ch) {
-      case 'u': s.url = optarg; break;
+      case 'u': s.urls.push_back(optarg); break;
       case 'n': s.nodes = parse_count("--nodes", optarg, 1, 1000000); break;
       case 'g': s.group_size = parse_count("--group-size", optarg, 1, 1000000); break;
       case 'd': s.dir = optarg; break;
@@ -121,6 +123,7 @@ settings parse_args(int argc, char** argv) {
       default: usage_error("unknown option");
     }
   }
+  if (s.urls.empty()) s.urls.push_back("nats://127.0.0.1:4222");
   return s;
 }
 
@@ -263,18 +266,27 @@ std::string destination_of(const settings& s, std::size_t i) {
   return "fleet.g" + std::to_string(i / s.group_size) + ".n" + std::to_string(i);
 }
 
+// The server list of node i: its own server first, then the others in turn.
+std::vector<std::string> servers_of(const settings& s, std::size_t i) {
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < s.urls.size(); ++k) out.push_back(s.urls[(i + k) % s.urls.size()]);
+  return out;
+}
+
 std::string identity_line(const protocol::key_pair& k) { return k.pub.to_base58() + " " + k.priv.to_base58() + " [*]"; }
 
 // Node configs, and controller.conf: a sender and requester with every node as a peer.
 std::vector<node> make_fleet(const settings& s) {
   auto controller = protocol::generate_key_pair();
-  std::string conf = "server: " + s.url + "\nallow_skew: 30s\nreplay_cache: off\n\n[ Identities ]\n" +
+  std::string conf;
+  for (const auto& url : s.urls) conf += "server: " + url + "\n";
+  conf += "allow_skew: 30s\nreplay_cache: off\n\n[ Identities ]\n" +
                      identity_line(controller) + "\n\n[ Peers ]\n";
   std::vector<node> fleet(s.nodes);
   for (std::size_t i = 0; i < s.nodes; ++i) {
     auto k = protocol::generate_key_pair();
     auto& c = fleet[i].cfg;
-    c.servers = {s.url};
+    c.servers = servers_of(s, i);
     c.destination = destination_of(s, i);
     c.allow_skew = 30s;
     c.replay_record = "off";
@@ -352,7 +364,8 @@ asio::awaitable<bool> connect_through(connect_gate& gate, nats::client& c, const
 asio::awaitable<void> run_node(node& n, const settings& s, fleet_state& st, asio::steady_timer& stop,
                                connect_gate& gate) {
   nats::options o;
-  o.servers = {s.url};
+  o.servers = n.cfg.servers;
+  o.randomize = false;  // its own server first: the nodes stay spread
   o.name = n.cfg.destination;
   o.reconnect_spread = s.reconnect_spread;
   o.on_event = [&st](const nats::conn_event& e) {
