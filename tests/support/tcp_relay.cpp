@@ -68,6 +68,18 @@ void tcp_relay::freeze() { command(wake_freeze); }
 void tcp_relay::freeze_replies() { command(wake_freeze_replies); }
 void tcp_relay::thaw() { command(wake_thaw); }
 
+void tcp_relay::freeze_replies_after(const std::string& marker) {
+  std::lock_guard lock(marker_mutex_);
+  marker_ = marker;
+}
+
+bool tcp_relay::take_marker(const std::string& sent) {
+  std::lock_guard lock(marker_mutex_);
+  if (marker_.empty() || sent.find(marker_) == std::string::npos) return false;
+  marker_.clear();
+  return true;
+}
+
 void tcp_relay::run() {
   for (;;) {
     std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}, {listener_, POLLIN, 0}};
@@ -94,10 +106,12 @@ void tcp_relay::run() {
     if (fds[1].revents) accept_one();
     std::vector<pair> open(pairs_.begin() + static_cast<std::ptrdiff_t>(polled), pairs_.end());
     for (std::size_t i = 0; i < polled; ++i) {
-      const auto p = pairs_[i];
+      auto p = pairs_[i];
       bool ok = true;
       const auto in_client = fds[2 + 2 * i].revents, in_server = fds[3 + 2 * i].revents;
-      if (in_client) ok = p.client_frozen ? !(in_client & (POLLHUP | POLLERR)) : forward(p.client, p.server);
+      std::string sent;
+      if (in_client) ok = p.client_frozen ? !(in_client & (POLLHUP | POLLERR)) : forward(p.client, p.server, &sent);
+      if (ok && !sent.empty() && take_marker(sent)) p.server_frozen = true;
       if (ok && in_server) ok = p.server_frozen ? !(in_server & (POLLHUP | POLLERR)) : forward(p.server, p.client);
       if (ok) {
         open.push_back(p);
@@ -124,9 +138,10 @@ void tcp_relay::accept_one() {
   ++accepted_;
 }
 
-bool tcp_relay::forward(int from, int to) {
+bool tcp_relay::forward(int from, int to, std::string* sent) {
   char buf[65536];
   ssize_t n = ::recv(from, buf, sizeof buf, 0);
+  if (n > 0 && sent) sent->append(buf, static_cast<std::size_t>(n));
   return n > 0 && write_all(to, buf, static_cast<std::size_t>(n));
 }
 

@@ -14,6 +14,7 @@
 // closes its pair. cut() and the destructor speak to the thread through the pipe.
 #pragma once
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -36,13 +37,18 @@ class tcp_relay {
   void freeze();
   void freeze_replies();
   void thaw();
+  // The next connection whose client sends bytes holding `marker` has the server's
+  // bytes stopped from then on, as freeze_replies() would (once: the marker is used up):
+  // a request that reached the server whose answer is lost on the way.
+  void freeze_replies_after(const std::string& marker);
   // Connections accepted so far.
   int accepted() const { return accepted_.load(); }
 
  private:
   void run();
   void accept_one();
-  bool forward(int from, int to);  // false when `from` or `to` is done
+  bool forward(int from, int to, std::string* sent = nullptr);  // false when `from` or `to` is done
+  bool take_marker(const std::string& sent);
   void close_all();
 
   int server_port_;
@@ -58,6 +64,8 @@ class tcp_relay {
   void command(char what);
   std::vector<pair> pairs_;  // only the thread touches it
   std::thread thread_;
+  std::mutex marker_mutex_;
+  std::string marker_;  // freeze_replies_after's, until it is seen
 };
 
 }  // namespace remaphore::test
