@@ -90,7 +90,7 @@ Destination: com.example.web.1   # this node
 $pub1 $priv1 [Ping, restart]
 $pub2 $priv2 [deploy,*]
 [ Peers ]
-com.example.deploy.1 $peer1 [refresh, Status]
+com.example.deploy.1 $peer1 [refresh, Status, stop]
 com.example.web.2 $peer2 [*]
 # com.example.commented $peer1 [secret]
 com.example.db.1 $peer3 []
@@ -100,12 +100,12 @@ chmod 600 "$conf"
 
 expect "verbs to send: [ Identities ], lower-cased, no *" "ping restart deploy" -c "$conf" -s -v ""
 expect "verbs of a request" "ping restart deploy" -c "$conf" -r -v ""
-expect "verbs to receive: [ Peers ]" "refresh status" -c "$conf" -v ""
+expect "verbs to receive: [ Peers ]" "refresh status stop" -c "$conf" -v ""
 expect "verbs by their start" "restart" -c "$conf" -s -v re
-expect "the last verb of a list" "ping,restart" -c "$conf" -s -v ping,re
 expect "the last verb of a receiver's list" "status,refresh" -c "$conf" -v status,r
-expect "no verb twice in a list" "ping,restart ping,deploy" -c "$conf" -s -v ping,
-expect "no verb twice, further on" "ping,deploy,restart" -c "$conf" -s -v ping,deploy,
+expect "no verb twice in a list" "refresh,status refresh,stop" -c "$conf" -v refresh,
+expect "no verb twice, further on" "refresh,stop,status" -c "$conf" -v refresh,stop,
+expect "a sender takes one verb: no list" "" -c "$conf" -s -v ping,
 REMAPHORE_CONFIG=$conf expect "REMAPHORE_CONFIG when there is no -c" "ping restart deploy" -s -v ""
 expect "verbs with --verb=" "ping restart deploy" -c "$conf" -s --verb = ""
 expect "destinations to send to: [ Peers ]" "com.example.deploy.1 com.example.web.2 com.example.db.1" \

@@ -50,7 +50,7 @@ destination: com.example.web.1
 [ Identities ]
 $pub $priv [Ping, restart,*]
 [ Peers ]
-com.example.deploy.1 $peer [Refresh]
+com.example.deploy.1 $peer [Refresh, status]
 CONF
 # The script ends by calling _remaphore, which only works inside completion:
 # everything before that line defines the functions.
@@ -60,7 +60,7 @@ words() {
 		"$work/node.conf" "$1"
 }
 [[ $(words identity-verbs) == "ping restart " ]] || fail "identity verbs: '$(words identity-verbs)'"
-[[ $(words peer-verbs) == "refresh " ]] || fail "peer verbs: '$(words peer-verbs)'"
+[[ $(words peer-verbs) == "refresh status " ]] || fail "peer verbs: '$(words peer-verbs)'"
 [[ $(words peer-destinations) == "com.example.deploy.1 " ]] || fail "peer destinations: '$(words peer-destinations)'"
 [[ $(words destination) == "com.example.web.1 " ]] || fail "own destination: '$(words destination)'"
 [[ $(words identity-keys) == "$pub " ]] || fail "identity keys: '$(words identity-keys)'"
@@ -100,9 +100,18 @@ ZSHRC
 	}
 	shows "remaphore -c node.conf -t " 10s 30m 24h
 	shows "remaphore -c node.conf -s -v " ping restart
-	# A verb already in the list is not offered again: of ping and restart only restart
-	# is left, so zsh completes it in place (with ping offered too it would list both).
-	shows "remaphore -c node.conf -s -v ping," "-v ping,restart"
+	# A verb already in a receiver's -v list is not offered again: of refresh and status
+	# only status is left, so zsh completes it in place (it would list both otherwise).
+	shows "remaphore -c node.conf -v refresh," "-v refresh,status"
+	# A sender takes one verb: after a comma nothing is offered (a control shows the
+	# screen would have changed in that time: Tab after -v alone lists the verbs).
+	shows "remaphore -c node.conf -s -v " restart
+	tmux -S "$sock" send-keys C-u C-l
+	sleep 0.2
+	tmux -S "$sock" send-keys "remaphore -c node.conf -s -v ping," Tab
+	sleep 1
+	screen=$(tmux -S "$sock" capture-pane -p)
+	if grep -q restart <<<"$screen"; then fail "a sender's -v list was offered a second verb: $screen"; fi
 	shows "remaphore -c node.conf -D com.example." com.example.web.1 com.example.deploy.1
 	shows "remaphore -c node.conf --log-level " error debug
 	shows "remaphore -c node.conf -s -D com.example.de" "-D com.example.deploy.1"
