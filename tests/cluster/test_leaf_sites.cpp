@@ -17,9 +17,9 @@ namespace {
 
 struct sites {
   int leaf_port = free_port();
-  nats_server hub{"server_name: hub\njetstream {\n  store_dir: \"{{DIR}}/js\"\n  domain: hub\n}\n"
-                  "leafnodes {\n  listen: 127.0.0.1:" +
-                  std::to_string(leaf_port) + "\n}\n"};
+  nats_server hub{"server_name: hub\njetstream {\n  domain: hub\n}\nleafnodes {\n  listen: 127.0.0.1:" +
+                      std::to_string(leaf_port) + "\n}\n",
+                  {"-sd", "{{DIR}}/js"}};
   nats_server leaf_a{leaf_config("a", "nats-leaf://127.0.0.1:" + std::to_string(leaf_port))};
   nats_server leaf_b{leaf_config("b", "nats-leaf://127.0.0.1:" + std::to_string(leaf_port))};
 
