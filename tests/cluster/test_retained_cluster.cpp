@@ -18,10 +18,12 @@ constexpr int signals = 8;
 
 std::string receiver_log(const temp_dir& dir, int i) { return dir.file("rx" + std::to_string(i)); }
 
-// A --since receiver that appends each payload to a file of its own.
+// A --since receiver that appends each payload to a file of its own. Started during
+// an election it may wait for the cluster to answer before it is ready: the caller
+// waits for that with a bound of its own.
 child since_receiver(const temp_dir& dir, const std::string& conf, int i) {
-  return start_receiver({"-c", conf, "--since", "10m", "-t", "2m", "sh", "-c",
-                         "echo \"$2\" >> " + receiver_log(dir, i), "--"});
+  return spawn({"-c", conf, "--since", "10m", "-t", "2m", "--", "sh", "-c", "echo \"$2\" >> " + receiver_log(dir, i),
+                "--"});
 }
 
 // Each of the signals exactly once.
@@ -69,6 +71,7 @@ TEST_CASE("retained cluster: 3 replicas, the stream's leader killed mid-run: eve
 
   std::vector<child> receivers;
   receivers.push_back(since_receiver(dir, conf, 0));  // before
+  REQUIRE_MESSAGE(receivers[0].wait_stderr("ready:", ready_bound), receivers[0].err());
   auto send = [&](int s) {
     auto r = run_remaphore({"-c", conf, "-s", "--retain", "-u", "u" + std::to_string(s), "signal-" + std::to_string(s)},
                            60s);
@@ -79,11 +82,11 @@ TEST_CASE("retained cluster: 3 replicas, the stream's leader killed mid-run: eve
   REQUIRE(leader >= 0);
   cluster.nodes[leader]->kill9();
   // During the election: a receiver starts and the other half is sent.
-  auto during = std::thread([&] { receivers.push_back(since_receiver(dir, conf, 1)); });
+  receivers.push_back(since_receiver(dir, conf, 1));
   for (int s = signals / 2; s < signals; ++s) send(s);
-  during.join();
   cluster.nodes[leader]->start();
   receivers.push_back(since_receiver(dir, conf, 2));  // after
+  for (auto& r : receivers) REQUIRE_MESSAGE(r.wait_stderr("ready:", 60s), r.err());
 
   for (int i = 0; i < 3; ++i) {
     INFO("receiver ", i);
