@@ -48,7 +48,7 @@ boost::asio::awaitable<int> run_discover(const cli_options& cli, const protocol:
     log::error("the verb and the destination cannot contain ','");
     co_return exit_usage;
   }
-  if (core::peers_to_discover(cfg, o.pattern).empty()) {
+  if (core::hosts_matching(cfg, o.pattern).empty()) {
     log::error("no peer in " + cli.config_path + " has a destination matching '" + o.pattern + "'");
     co_return exit_usage;
   }

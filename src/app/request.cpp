@@ -73,7 +73,7 @@ core::request_options request_options_of(const cli_options& cli, deadline until,
 
 boost::asio::awaitable<int> run_request(const cli_options& cli, const protocol::config& cfg, deadline until) {
   std::string pattern = cli.dest.value_or("**");
-  auto suspected = core::peers_matching(cfg, pattern);
+  auto suspected = core::hosts_matching(cfg, pattern);
   if (suspected.empty()) {
     log::error("no peer in " + cli.config_path + " has a destination matching '" + pattern + "'");
     co_return exit_usage;

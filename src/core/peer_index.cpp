@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "protocol/pattern.hpp"
+
 namespace remaphore::core {
 
 peer_index::peer_index(const protocol::config& cfg) {
@@ -28,6 +30,13 @@ std::vector<const protocol::peer*> hosts_of(const protocol::config& cfg) {
   std::map<std::string_view, bool> seen;
   for (const auto& p : cfg.peers)
     if (seen.try_emplace(p.destination, true).second) out.push_back(&p);
+  return out;
+}
+
+std::vector<const protocol::peer*> hosts_matching(const protocol::config& cfg, std::string_view pattern) {
+  std::vector<const protocol::peer*> out;
+  for (const auto* p : hosts_of(cfg))
+    if (protocol::destination_matches(pattern, p->destination)) out.push_back(p);
   return out;
 }
 

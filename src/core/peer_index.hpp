@@ -41,5 +41,8 @@ class peer_index {
 
 // The hosts of `cfg`: each destination once, by its first [ Peers ] line, in config order.
 std::vector<const protocol::peer*> hosts_of(const protocol::config& cfg);
+// The hosts whose destination matches `pattern`, in config order: whom a request or a
+// discovery of `pattern` expects to hear from.
+std::vector<const protocol::peer*> hosts_matching(const protocol::config& cfg, std::string_view pattern);
 
 }  // namespace remaphore::core

@@ -10,12 +10,12 @@ using namespace remaphore;
 TEST_CASE("requester: the peers asked are those whose destination matches, in config order") {
   protocol::config cfg;
   for (const char* d : {"com.x.db.1", "com.x.web.1", "com.x.db.2"}) cfg.peers.push_back({d, {}, {"*"}});
-  auto db = core::peers_matching(cfg, "com.x.db.*");
+  auto db = core::hosts_matching(cfg, "com.x.db.*");
   REQUIRE(db.size() == 2);
   CHECK(db[0]->destination == "com.x.db.1");
   CHECK(db[1]->destination == "com.x.db.2");
-  CHECK(core::peers_matching(cfg, "**").size() == 3);
-  CHECK(core::peers_matching(cfg, "org.**").empty());
+  CHECK(core::hosts_matching(cfg, "**").size() == 3);
+  CHECK(core::hosts_matching(cfg, "org.**").empty());
 }
 
 TEST_CASE("requester: a one-line reply is one line, several lines are framed by the marker") {

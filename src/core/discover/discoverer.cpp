@@ -28,7 +28,7 @@ discoverer::discoverer(nats::client& c, const protocol::config& cfg, std::string
       hash_(protocol::message_hash(wire_)),
       peers_(cfg),
       check_(cfg, peers_, hash_),
-      tally_(peers_to_discover(cfg, opts_.pattern), opts_.verb, opts_.pattern, opts_.asking_key) {}
+      tally_(hosts_matching(cfg, opts_.pattern), opts_.verb, opts_.pattern, opts_.asking_key) {}
 
 awaitable<outcome> discoverer::run() {
   const auto replies = client_.subscribe(protocol::subjects::reply(cfg_.subject, hash_));

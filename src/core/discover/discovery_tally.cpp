@@ -1,16 +1,8 @@
 #include "core/discover/discovery_tally.hpp"
 
 #include "core/peer_index.hpp"
-#include "protocol/pattern.hpp"
 
 namespace remaphore::core {
-
-std::vector<const protocol::peer*> peers_to_discover(const protocol::config& cfg, std::string_view pattern) {
-  std::vector<const protocol::peer*> out;
-  for (const auto* p : hosts_of(cfg))
-    if (protocol::destination_matches(pattern, p->destination)) out.push_back(p);
-  return out;
-}
 
 discovery_tally::discovery_tally(std::vector<const protocol::peer*> expected, std::string verb, std::string pattern,
                                  std::string asking_key)

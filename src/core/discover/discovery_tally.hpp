@@ -15,8 +15,6 @@
 
 namespace remaphore::core {
 
-// The peers a discovery of `pattern` expects to hear from, in config order.
-std::vector<const protocol::peer*> peers_to_discover(const protocol::config& cfg, std::string_view pattern);
 
 class discovery_tally {
  public:

@@ -1,20 +1,12 @@
 #include "core/request/batch_plan.hpp"
 
 #include "core/peer_index.hpp"
-#include "protocol/pattern.hpp"
 
 #include <algorithm>
 #include <map>
 #include <string_view>
 
 namespace remaphore::core {
-
-std::vector<const protocol::peer*> peers_matching(const protocol::config& cfg, std::string_view pattern) {
-  std::vector<const protocol::peer*> out;
-  for (const auto* p : hosts_of(cfg))
-    if (protocol::destination_matches(pattern, p->destination)) out.push_back(p);
-  return out;
-}
 
 batch_plan batch_plan::single(std::string pattern, std::vector<const protocol::peer*> peers) {
   batch_plan p;

@@ -19,9 +19,6 @@
 
 namespace remaphore::core {
 
-// The peers a request to `pattern` expects to hear from, in config order.
-std::vector<const protocol::peer*> peers_matching(const protocol::config& cfg, std::string_view pattern);
-
 // One message of a run: the destination (pattern) it carries and the peers expected
 // to answer it.
 struct request_target {
