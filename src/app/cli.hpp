@@ -15,7 +15,19 @@
 
 namespace remaphore::app {
 
-enum class mode { receive, send, request, discover, print_config, check_config, keygen, help, version, lock, lock_status };
+enum class mode {
+  receive,
+  send,
+  request,
+  discover,
+  print_config,
+  check_config,
+  keygen,
+  help,
+  version,
+  lock,
+  lock_status
+};
 
 struct cli_options {
   mode what = mode::receive;
@@ -59,8 +71,8 @@ struct cli_options {
   // -t deadline. The config's `connect_retry: yes` asks for the same.
   bool connect_retry = false;
   std::optional<protocol::listen_address> metrics;  // --metrics ADDR (receive): overrides the config's
-  std::string log_level = "info";              // --log-level, one of log::parse_level's names
-  log::format log_format = log::format::text;  // --log-format text|json
+  std::string log_level = "info";                   // --log-level, one of log::parse_level's names
+  log::format log_format = log::format::text;       // --log-format text|json
   std::chrono::milliseconds connect_timeout{2000};
   std::vector<std::string> rest;   // payload words or the command
   bool rest_after_dashes = false;  // "--" ended the options: `rest` is meant literally

@@ -39,7 +39,7 @@ std::string purpose(unsigned bits) {
   static const std::pair<unsigned, std::string_view> names[] = {
       {in_receive, "receiving"}, {in_send, "sending (-s)"},           {in_request, "requests (-r)"},
       {in_print_config, "-C"},   {in_check_config, "--check-config"}, {in_keygen, "--keygen"},
-      {in_lock, "--lock"},       {in_lock_status, "--lock-status"}, {in_discover, "--discover"},
+      {in_lock, "--lock"},       {in_lock_status, "--lock-status"},   {in_discover, "--discover"},
   };
   std::vector<std::string_view> parts;
   for (const auto& [bit, name] : names)
@@ -169,8 +169,8 @@ bool check_payload_words(const cli_options& o, cli_error& err) {
   if (words.empty()) return true;
   const bool one = words.size() == 1;
   return fail(err, "the payload holds " + quoted_list(words) + ", which " + (one ? "is an option" : "are options") +
-                       " of remaphore: options end at the first argument that is not an option ('" +
-                       o.rest.front() + "'), so " + (one ? "it" : "they") +
+                       " of remaphore: options end at the first argument that is not an option ('" + o.rest.front() +
+                       "'), so " + (one ? "it" : "they") +
                        " would be sent as payload. Put remaphore's options before the payload, or put -- before "
                        "the payload to send it as written");
 }
@@ -182,8 +182,7 @@ std::optional<std::string> misplaced_option_warning(const cli_options& o) {
   const auto words = option_words(o);
   if (words.empty()) return std::nullopt;
   const bool one = words.size() == 1;
-  return quoted_list(words) + (one ? " is" : " are") + " part of the command, not " +
-         (one ? "an option" : "options") +
+  return quoted_list(words) + (one ? " is" : " are") + " part of the command, not " + (one ? "an option" : "options") +
          " of remaphore: options end at the first argument that is not an option ('" + o.rest.front() +
          "'). Put remaphore's options first, or use -- before the command to say it is meant as written";
 }

@@ -193,7 +193,8 @@ const option_spec table[] = {
      "read the config, report errors (exit 2) or a summary"},
     {0, "keygen", "", in_keygen, mode::keygen, nullptr, modes, "print a fresh key pair as an [ Identities ] line"},
     {0, "discover", "", in_discover, mode::discover, nullptr, modes,
-     "list who is listening among the peers matching -D, running\nnothing, and whether each would accept -v (default 5s)"},
+     "list who is listening among the peers matching -D, running\nnothing, and whether each would accept -v (default "
+     "5s)"},
     {0, "lock", "NAME", in_lock, mode::lock, set_lock_name, modes,
      "run the command while holding one of -n slots (default 1) of the\nfleet-wide lock NAME (JetStream)"},
     {0, "lock-status", "NAME", in_lock_status, mode::lock_status, set_lock_name, modes,
@@ -226,7 +227,8 @@ const option_spec table[] = {
     {0, "since", "DUR", in_receive, std::nullopt, set_since, options,
      "receive: also accept signals retained within DUR (positive)"},
     {0, "json", "", in_request | in_lock_status | in_discover, std::nullopt, set_flag<&cli_options::json>, options,
-     "request, discover: print each reply as a JSON object per line,\nthen a summary object; with --lock-status: one JSON object"},
+     "request, discover: print each reply as a JSON object per line,\nthen a summary object; with --lock-status: one "
+     "JSON object"},
     {0, "batch", "N[%]", in_request, std::nullopt, set_batch, options,
      "request: ask N peers (N%: that share of the peers matching -D)\n"
      "at a time, each by its own destination; the next N when these\n"

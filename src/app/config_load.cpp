@@ -130,8 +130,7 @@ bool check_files(const std::string& path, const protocol::config& cfg) {
   for (const auto& f : file_keys) {
     const std::string& file = cfg.*f.path;
     if (file.empty()) continue;
-    const auto where =
-        cfg.lines.where(f.key, path) + std::string(f.key) + " file '" + file + "': ";
+    const auto where = cfg.lines.where(f.key, path) + std::string(f.key) + " file '" + file + "': ";
     std::string text, why;
     struct stat st {};
     // Of a TLS file only its first bytes are read: OpenSSL reads it on connecting.

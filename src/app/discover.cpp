@@ -58,9 +58,9 @@ boost::asio::awaitable<int> run_discover(const cli_options& cli, const protocol:
     co_return exit_usage;
   }
   o.asking_key = signer.id->pub.to_base58();
-  o.deadline = until                ? *until
-               : cli.no_timeout     ? std::chrono::steady_clock::time_point::max()
-                                    : std::chrono::steady_clock::now() + default_discover_timeout;
+  o.deadline = until            ? *until
+               : cli.no_timeout ? std::chrono::steady_clock::time_point::max()
+                                : std::chrono::steady_clock::now() + default_discover_timeout;
   connect_plan plan;
   plan.until = o.deadline;
   co_return co_await run_connected(cli, cfg, plan, [&](nats::client& c) -> boost::asio::awaitable<int> {

@@ -103,7 +103,8 @@ boost::asio::awaitable<int> receive_on(nats::client& c, const protocol::config& 
   auto ended = co_await (rx.run() || echo.run() || serve_metrics());
   // A stdout that takes nothing (its reader stopped) must not outlast -t.
   if (const auto unwritten = echo.flush(until))
-    log::warn(std::to_string(unwritten) + " bytes of the commands' output were not written: stdout took none before -t");
+    log::warn(std::to_string(unwritten) +
+              " bytes of the commands' output were not written: stdout took none before -t");
   co_return ended.index() == 0 ? exit_code_of(std::get<0>(ended)) : exit_runtime;
 }
 

@@ -29,8 +29,8 @@ bool check_replay_record_place(const std::string& config_path, const protocol::c
   if (where.path.empty()) return true;  // off, or no place: receivers say so themselves
   const auto why = core::why_not_a_replay_record(where.path);
   if (why.empty()) return true;
-  log::error(cfg.lines.where("replay_record", config_path) + "replay record " +
-             where.path.string() + ": " + why + "; receivers would use no host-wide record");
+  log::error(cfg.lines.where("replay_record", config_path) + "replay record " + where.path.string() + ": " + why +
+             "; receivers would use no host-wide record");
   return false;
 }
 

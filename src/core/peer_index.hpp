@@ -20,7 +20,7 @@
 namespace remaphore::core {
 
 struct known_key {
-  const protocol::peer* host;      // the first [ Peers ] line of its destination
+  const protocol::peer* host;       // the first [ Peers ] line of its destination
   const protocol::public_key* key;  // the key itself
 };
 

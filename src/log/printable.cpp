@@ -4,9 +4,7 @@
 #include <cstdio>
 
 namespace remaphore::log {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::size_t utf8_sequence_length(std::string_view s) {
   const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
@@ -42,9 +40,9 @@ std::uint32_t code_point(std::string_view seq) {
 bool is_shown_escaped(std::uint32_t cp, std::string_view keep) {
   if (cp < 0x80 && keep.find(static_cast<char>(cp)) != std::string_view::npos) return false;
   if (cp < 0x20 || cp == 0x7F) return true;
-  if (cp >= 0x80 && cp <= 0x9F) return true;            // C1 controls (CSI is U+009B)
-  if (cp >= 0x202A && cp <= 0x202E) return true;        // embeddings and overrides
-  return cp >= 0x2066 && cp <= 0x2069;                  // isolates
+  if (cp >= 0x80 && cp <= 0x9F) return true;      // C1 controls (CSI is U+009B)
+  if (cp >= 0x202A && cp <= 0x202E) return true;  // embeddings and overrides
+  return cp >= 0x2066 && cp <= 0x2069;            // isolates
 }
 
 // Calls `piece(text, escaped)` for each run of kept text and each escape, in order.

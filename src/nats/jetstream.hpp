@@ -1,6 +1,7 @@
 // The few JetStream API calls remaphore needs, as requests over core NATS
 // ($JS.API.*, JSON in and out). Each returns a diagnostic: the error, and the API's
-// own description (or ours) as the reason.
+// own description (or ours) as the reason. What the API answers is decoded in
+// nats/proto/js_reply.hpp.
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -13,16 +14,9 @@
 
 #include "nats/client.hpp"
 #include "nats/proto/diagnostic.hpp"
+#include "nats/proto/js_reply.hpp"
 
 namespace remaphore::nats::js {
-
-struct stream_config {
-  std::string name;
-  std::vector<std::string> subjects;
-  std::chrono::nanoseconds max_age{0};
-  std::int64_t max_msgs_per_subject = 1;
-  int replicas = 1;
-};
 
 // Creates the stream, or accepts an existing one of that name. The reason says
 // "JetStream is not enabled" when nobody answers the API. `existing_max_age` is set
@@ -129,15 +123,5 @@ boost::asio::awaitable<consumer_created> create_push_consumer(
     std::chrono::system_clock::time_point start, std::chrono::nanoseconds timeout, std::uint64_t from_sequence = 0);
 boost::asio::awaitable<diagnostic> delete_consumer(client& c, const std::string& stream, const std::string& name,
                                                    std::chrono::nanoseconds timeout);
-
-// The stream sequence of a message a push consumer delivered, from its reply subject
-// ($JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>..., or the longer form with
-// domain and account); nullopt for anything else.
-std::optional<std::uint64_t> stream_sequence(std::string_view reply_subject);
-
-// RFC 3339 in UTC with nanoseconds, as the JetStream API writes times.
-std::string rfc3339(std::chrono::system_clock::time_point t);
-// The other way: unix ns, or nullopt when `text` is not such a time.
-std::optional<std::int64_t> parse_rfc3339(std::string_view text);
 
 }  // namespace remaphore::nats::js

@@ -34,13 +34,13 @@ struct peer {
 // checks made outside this pure layer (server URLs, the files a key names) can report
 // FILE:LINE too, also for a value an included file set.
 struct config_lines {
-  std::vector<std::size_t> servers;                      // one per config::servers entry
-  std::vector<std::string> server_files;                 // the file of each, "" for the main one
-  std::map<std::string, std::size_t, std::less<>> keys;  // single-valued keys, by name
+  std::vector<std::size_t> servers;                           // one per config::servers entry
+  std::vector<std::string> server_files;                      // the file of each, "" for the main one
+  std::map<std::string, std::size_t, std::less<>> keys;       // single-valued keys, by name
   std::map<std::string, std::string, std::less<>> key_files;  // of keys an included file set
-  std::size_t settings_end = 0;                          // the first section header, else the last line
-  std::vector<std::string> included;                     // every file `include:` read, in order
-  std::size_t of(std::string_view key) const;            // 0 when the key was not written
+  std::size_t settings_end = 0;                               // the first section header, else the last line
+  std::vector<std::string> included;                          // every file `include:` read, in order
+  std::size_t of(std::string_view key) const;                 // 0 when the key was not written
   // "FILE:LINE: " of a key, `main_file` unless an included file set it.
   std::string where(std::string_view key, std::string_view main_file) const;
   std::string where_server(std::size_t i, std::string_view main_file) const;

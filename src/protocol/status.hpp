@@ -27,13 +27,13 @@ struct listener_status {
   destination_filter filter = destination_filter::config;
   std::string version;
   std::int64_t uptime_ms = 0;
-  std::string subject;                       // the live subject it listens on
-  std::vector<std::string> verbs_for_you;    // what the asking key may send it ("*" = every verb)
-  std::vector<std::string> verb_filter;      // -v; empty: any verb
-  std::optional<std::string> sender_filter;  // -p: the only sender it takes (base58)
-  bool uuid_filter = false;                  // -u: it waits for one message id
-  bool command = false;                      // it runs a command for what it accepts
-  std::uint64_t queue = 0;                   // commands waiting to run
+  std::string subject;                           // the live subject it listens on
+  std::vector<std::string> verbs_for_you;        // what the asking key may send it ("*" = every verb)
+  std::vector<std::string> verb_filter;          // -v; empty: any verb
+  std::optional<std::string> sender_filter;      // -p: the only sender it takes (base58)
+  bool uuid_filter = false;                      // -u: it waits for one message id
+  bool command = false;                          // it runs a command for what it accepts
+  std::uint64_t queue = 0;                       // commands waiting to run
   std::optional<std::int64_t> last_accepted_ns;  // unix time of the last accepted message
   std::vector<std::string> locks;                // fleet-wide locks it holds
   std::string replay_record;                     // "on", "off" or "unusable"

@@ -50,5 +50,4 @@ struct js_cluster {
   std::vector<std::unique_ptr<nats_server>> nodes;
 };
 
-
 }  // namespace remaphore::test

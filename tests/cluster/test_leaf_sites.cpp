@@ -45,7 +45,8 @@ bool released(const std::string& from, const std::string& to, const std::string&
 
 }  // namespace
 
-TEST_CASE("leaf sites: a send crosses sites, a request from the hub reaches both, retained signals wait out a cut link") {
+TEST_CASE(
+    "leaf sites: a send crosses sites, a request from the hub reaches both, retained signals wait out a cut link") {
   sites s;
   temp_dir dir;
   auto keys = keygen(3);

@@ -22,8 +22,8 @@ std::string receiver_log(const temp_dir& dir, int i) { return dir.file("rx" + st
 // an election it may wait for the cluster to answer before it is ready: the caller
 // waits for that with a bound of its own.
 child since_receiver(const temp_dir& dir, const std::string& conf, int i) {
-  return spawn({"-c", conf, "--since", "10m", "-t", "2m", "--", "sh", "-c", "echo \"$2\" >> " + receiver_log(dir, i),
-                "--"});
+  return spawn(
+      {"-c", conf, "--since", "10m", "-t", "2m", "--", "sh", "-c", "echo \"$2\" >> " + receiver_log(dir, i), "--"});
 }
 
 // Each of the signals exactly once.
@@ -42,7 +42,8 @@ std::string what_is_wrong(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("retained cluster: 3 replicas, the stream's leader killed mid-run: every signal reaches every receiver once") {
+TEST_CASE(
+    "retained cluster: 3 replicas, the stream's leader killed mid-run: every signal reaches every receiver once") {
   js_cluster cluster(3);
   temp_dir dir;
   auto k = keygen();
@@ -54,13 +55,16 @@ TEST_CASE("retained cluster: 3 replicas, the stream's leader killed mid-run: eve
   // The cluster elects its JetStream leader after start: until then the stream cannot be
   // made. Made by a host without retain_replicas, it has one replica.
   REQUIRE(wait_until(
-      [&] { return run_remaphore({"-c", single, "-s", "--retain", "-u", "warmup", "warmup"}).exit_code == 0; }, 60s));
+      [&] {
+        return run_remaphore({"-c", single, "-s", "--retain", "-u", "warmup", "warmup"}).exit_code == 0;
+      },
+      60s));
   // A config that says retain_replicas changes that field of the stream, and only that.
   auto raised = run_remaphore({"-c", conf, "-s", "--retain", "-u", "raise", "raise"}, 60s);
   CHECK(raised.exit_code == 0);
-  CHECK_MESSAGE(raised.err.find("stream REMAPHORE now has 3 replicas (was 1 replica), as the config says") !=
-                    std::string::npos,
-                raised.err);
+  CHECK_MESSAGE(
+      raised.err.find("stream REMAPHORE now has 3 replicas (was 1 replica), as the config says") != std::string::npos,
+      raised.err);
   auto kept = run_remaphore({"-c", single, "-s", "--retain", "-u", "kept", "kept"}, 60s);
   CHECK(kept.err.find("stream REMAPHORE has 3 replicas, not the 1 this config would give it; set retain_replicas") !=
         std::string::npos);

@@ -17,7 +17,7 @@ using core::discovery_drop;
 
 namespace {
 
-struct fixture {
+struct discovery_fixture {
   protocol::key_pair asker = protocol::generate_key_pair();
   protocol::key_pair limited = protocol::generate_key_pair();
   protocol::key_pair stranger = protocol::generate_key_pair();
@@ -25,7 +25,7 @@ struct fixture {
   protocol::config cfg;  // the listener's
   protocol::listener_status self;
 
-  fixture() {
+  discovery_fixture() {
     protocol::crypto_init();
     cfg.destination = "com.example.web.1";
     cfg.identities.push_back({listener.pub, listener.priv, {"*"}});
@@ -54,7 +54,7 @@ struct fixture {
 }  // namespace
 
 TEST_CASE("discovery gate: only a peer allowed `discover` is answered, once") {
-  fixture f;
+  discovery_fixture f;
   core::discovery_gate gate(f.cfg, std::chrono::seconds(10));
   const auto wire = f.request(f.asker);
   const auto v = gate.check(wire, f.self, protocol::now_unix_ns(), std::chrono::steady_clock::now());
@@ -65,7 +65,8 @@ TEST_CASE("discovery gate: only a peer allowed `discover` is answered, once") {
   CHECK(f.check(gate, wire) == discovery_drop::replay);
 
   CHECK(f.check(gate, f.request(f.limited)) == discovery_drop::not_allowed);
-  const auto unknown = gate.check(f.request(f.stranger), f.self, protocol::now_unix_ns(), std::chrono::steady_clock::now());
+  const auto unknown =
+      gate.check(f.request(f.stranger), f.self, protocol::now_unix_ns(), std::chrono::steady_clock::now());
   CHECK(unknown.drop == discovery_drop::unknown_peer);
   CHECK(unknown.sender_b58 == f.stranger.pub.to_base58());
   CHECK(f.check(gate, f.request(f.asker, "com.example.db.*")) == discovery_drop::destination);
@@ -76,7 +77,7 @@ TEST_CASE("discovery gate: only a peer allowed `discover` is answered, once") {
 }
 
 TEST_CASE("discovery gate: a request whose signature does not verify is not answered") {
-  fixture f;
+  discovery_fixture f;
   core::discovery_gate gate(f.cfg, std::chrono::seconds(10));
   auto wire = f.request(f.asker);
   // The payload field is signed: changing it breaks the signature, not the form.
@@ -86,7 +87,7 @@ TEST_CASE("discovery gate: a request whose signature does not verify is not answ
 }
 
 TEST_CASE("discovery gate: -D X is found by X itself and by a pattern matching X, -d by any pattern") {
-  fixture f;
+  discovery_fixture f;
   core::discovery_gate gate(f.cfg, std::chrono::seconds(10));
   f.self.filter = protocol::destination_filter::exact;
   f.self.destination = "web.7";
@@ -140,7 +141,7 @@ TEST_CASE("acceptance: the reason given is the first the listener's pipeline wou
 }
 
 TEST_CASE("answer check: bound, from a configured peer, once, an unknown signer is a stranger") {
-  fixture f;
+  discovery_fixture f;
   protocol::config asker_cfg;
   asker_cfg.peers.push_back({"com.example.web.1", f.listener.pub, {"*"}});
   core::peer_index peers(asker_cfg);

@@ -16,14 +16,14 @@ using core::drop_reason;
 
 namespace {
 
-struct fixture {
+struct pipeline_fixture {
   protocol::key_pair sender = protocol::generate_key_pair();
   protocol::key_pair stranger = protocol::generate_key_pair();
   protocol::key_pair self = protocol::generate_key_pair();
   protocol::config cfg;
   std::deque<core::replay_cache> caches;  // one for each pipeline made
 
-  fixture() {
+  pipeline_fixture() {
     protocol::crypto_init();
     cfg.destination = "com.example.web.1";
     cfg.allow_skew = std::chrono::seconds(5);
@@ -58,7 +58,7 @@ std::optional<core::collected_reply> take(core::reply_collector& c, std::string_
 }  // namespace
 
 TEST_CASE("pipeline: a fresh, permitted, matching message is accepted once") {
-  fixture fx;
+  pipeline_fixture fx;
   auto p = fx.pipeline();
   auto wire = fx.message(fx.sender);
   auto v = p.process(wire, protocol::now_unix_ns());
@@ -76,7 +76,7 @@ TEST_CASE("pipeline: a fresh, permitted, matching message is accepted once") {
 }
 
 TEST_CASE("pipeline: cheap rejections never reach the signature check") {
-  fixture fx;
+  pipeline_fixture fx;
   auto p = fx.pipeline();
   auto now = protocol::now_unix_ns();
   struct {
@@ -101,7 +101,7 @@ TEST_CASE("pipeline: cheap rejections never reach the signature check") {
 }
 
 TEST_CASE("pipeline: a forged signature is checked and dropped") {
-  fixture fx;
+  pipeline_fixture fx;
   auto p = fx.pipeline();
   auto wire = fx.message(fx.sender);
   // Change the payload after signing: everything before the signature still passes.
@@ -119,7 +119,7 @@ TEST_CASE("pipeline: a forged signature is checked and dropped") {
 }
 
 TEST_CASE("pipeline: filters -D exact, -d, -u, -v, -p") {
-  fixture fx;
+  pipeline_fixture fx;
   auto now = protocol::now_unix_ns();
   {
     core::filters f;
@@ -181,7 +181,7 @@ TEST_CASE("replay cache: window and capacity") {
 }
 
 TEST_CASE("replies: bound to the request, from peers only, once per peer") {
-  fixture fx;
+  pipeline_fixture fx;
   fx.cfg.peers.push_back({"com.example.web.2", fx.self.pub, {"ping"}});
   auto request_hash = protocol::message_hash(fx.message(fx.sender));
   auto other_hash = protocol::message_hash(fx.message(fx.sender, "**", "ping", protocol::now_unix_ns(), "x"));

@@ -10,11 +10,14 @@ using namespace remaphore;
 TEST_CASE("printable: controls, C1 controls, bidi overrides and invalid UTF-8 are shown escaped") {
   CHECK(log::printable("\x1b]0;owned\x07title") == "\\u001b]0;owned\\u0007title");
   CHECK(log::printable("real\rcom.example.db.9") == "real\\u000dcom.example.db.9");
-  CHECK(log::printable("a\x7f" "b") == "a\\u007fb");
-  CHECK(log::printable("\xc2\x9b" "2J") == "\\u009b2J");           // CSI as a C1 control
-  CHECK(log::printable("abc\xe2\x80\xae" "fed") == "abc\\u202efed");  // right-to-left override
-  CHECK(log::printable("\xff\xc3") == "\\xff\\xc3");                 // not UTF-8, and cut short
-  CHECK(log::printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");        // a surrogate
+  CHECK(log::printable("a\x7f"
+                       "b") == "a\\u007fb");
+  CHECK(log::printable("\xc2\x9b"
+                       "2J") == "\\u009b2J");  // CSI as a C1 control
+  CHECK(log::printable("abc\xe2\x80\xae"
+                       "fed") == "abc\\u202efed");             // right-to-left override
+  CHECK(log::printable("\xff\xc3") == "\\xff\\xc3");           // not UTF-8, and cut short
+  CHECK(log::printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
   CHECK(log::printable("caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x99\x82") == "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x99\x82");
   CHECK(log::printable("two\nlines\tand a tab") == "two\nlines\tand a tab");
   CHECK(log::printable("no\nnewline", "") == "no\\u000anewline");
@@ -28,7 +31,8 @@ TEST_CASE("printable: on a terminal a reply with controls is escaped and framed,
   CHECK(core::format_reply_text({&p, forged}, "M", true) ==
         "--> M\ncom.x.db.1,0,real\\u000dcom.example.db.9,0,all fine\n--< M\n");
   CHECK(core::format_reply_text({&p, forged}, "M", false) == "com.x.db.1," + forged);
-  CHECK(core::format_reply_text({&p, "0,\x1b[2Jcleared"}, "M", true) == "--> M\ncom.x.db.1,0,\\u001b[2Jcleared\n--< M\n");
+  CHECK(core::format_reply_text({&p, "0,\x1b[2Jcleared"}, "M", true) ==
+        "--> M\ncom.x.db.1,0,\\u001b[2Jcleared\n--< M\n");
   CHECK(core::format_reply_text({&p, "0,fine\n"}, "M", true) == "com.x.db.1,0,fine\n");
 }
 

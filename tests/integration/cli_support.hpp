@@ -10,6 +10,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -29,6 +30,21 @@ inline const std::string binary = REMAPHORE_BINARY;
 inline constexpr auto run_bound = 15s;    // a one-shot remaphore call
 inline constexpr auto ready_bound = 10s;  // a receiver subscribed ("ready:")
 inline constexpr auto event_bound = 10s;  // a message to arrive and be handled
+
+// The lines of a program's output, without their newlines.
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// The JSON objects of a --json run, one per line (a line that is not JSON throws).
+inline std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  for (const auto& line : lines_of(text)) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
 
 inline std::vector<std::string> argv_of(std::vector<std::string> args) {
   args.insert(args.begin(), binary);

@@ -15,6 +15,7 @@
 #include "nats/client.hpp"
 #include "nats/jetstream.hpp"
 #include "support/coro.hpp"
+#include "support/http_get.hpp"
 #include "support/with_client.hpp"
 
 namespace remaphore::test::lock {
@@ -115,30 +116,9 @@ inline std::vector<std::string> check_jobs(const std::vector<job>& jobs, unsigne
   return wrong;
 }
 
-// GET http://127.0.0.1:port/path, the body; empty when the server does not answer.
-inline std::string http_get(int port, const std::string& path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  std::string response;
-  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buf[65536];
-      ssize_t n = 0;
-      while ((n = ::read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  if (fd >= 0) ::close(fd);
-  auto body = response.find("\r\n\r\n");
-  return body == std::string::npos ? std::string() : response.substr(body + 4);
-}
-
 // The messages the server has received from clients so far (/varz in_msgs).
 inline long long server_in_msgs(int monitor_port) {
-  auto j = nlohmann::json::parse(http_get(monitor_port, "/varz"), nullptr, false);
+  auto j = nlohmann::json::parse(http_body(monitor_port, "/varz"), nullptr, false);
   return j.is_object() ? j.value("in_msgs", -1LL) : -1;
 }
 

@@ -618,7 +618,8 @@ TEST_CASE("cli: --connect-retry waits for a server that comes up late, and witho
   CHECK(std::chrono::steady_clock::now() - start < 10s);
 
   auto patient = spawn({"-c", cfg, "-s", "--connect-retry", "-t", "20s"});
-  std::this_thread::sleep_for(1500ms);
+  // Its first failed attempt is the warning: only then has it something to retry.
+  REQUIRE(patient.wait_stderr("(still trying)", 10s));
   nats_server late("", {}, port);
   auto r = patient.wait(run_bound);
   CHECK_MESSAGE(r.exit_code == 0, r.err);

@@ -29,13 +29,6 @@ namespace {
 
 std::string fleet_name(int i) { return (i < 10 ? "fleet.n0" : "fleet.n") + std::to_string(i); }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 std::set<std::string> set_of(const std::vector<std::string>& v, std::size_t from, std::size_t to) {
   return {v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to)};
 }
@@ -88,13 +81,6 @@ std::set<std::string> ran_by(const std::vector<std::string>& short_names) {
   std::set<std::string> out;
   for (const auto& n : short_names) out.insert("fleet." + n + " fleet." + n);
   return out;
-}
-
-// The JSON objects of a --json run: replies, then the summary.
-std::vector<nlohmann::json> json_lines(const std::string& out) {
-  std::vector<nlohmann::json> v;
-  for (const auto& line : lines_of(out)) v.push_back(nlohmann::json::parse(line));
-  return v;
 }
 
 // What a terminal shows after `raw`: carriage return, newline and "erase to the end
@@ -363,8 +349,8 @@ TEST_CASE("cli: --require-all exits 1 unless every addressed peer answered 0, na
 TEST_CASE("cli: --batch N% asks that share of the matching peers at a time, --batch-sleep pauses in between") {
   fleet f(4, -1);
   const auto start = std::chrono::steady_clock::now();
-  auto r = run_remaphore({"-c", f.requester_config, "-r", "--batch", "50%", "--batch-sleep", "1s", "-t", "60s", "x"},
-                         60s);
+  auto r =
+      run_remaphore({"-c", f.requester_config, "-r", "--batch", "50%", "--batch-sleep", "1s", "-t", "60s", "x"}, 60s);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   INFO("stderr:\n", r.err);
   CHECK(r.exit_code == 0);
@@ -506,7 +492,8 @@ TEST_CASE("cli: --batch options are refused where they would be ignored or misre
   }
 }
 
-TEST_CASE("cli: a reply's terminal escapes and carriage return are shown escaped and framed on a terminal, raw when piped") {
+TEST_CASE(
+    "cli: a reply's terminal escapes and carriage return are shown escaped and framed on a terminal, raw when piped") {
   nats_server server;
   temp_dir dir;
   auto keys = keygen(2);  // the responder, the requester

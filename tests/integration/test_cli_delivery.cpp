@@ -26,13 +26,6 @@ namespace core = remaphore::core;
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
 // A receiver whose stderr goes to a file: a test busy publishing does not read the
 // receiver's pipes, and a pipe full of its log lines (one per message) would stall it.
 child start_logging_receiver(const std::string& log, std::vector<std::string> args) {

@@ -7,8 +7,8 @@
 // is, never sees a discovery.
 #include <doctest/doctest.h>
 
-#include <nlohmann/json.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -34,14 +34,6 @@ std::string listener_config(const temp_dir& dir, const nats_server& server, cons
   c.identities = {identity_line(self)};
   c.peers = {peer_line("the.asker", asker, verbs)};
   return dir.write(destination + ".conf", c.text());
-}
-
-std::vector<nlohmann::json> json_lines(const std::string& out) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
-  return lines;
 }
 
 std::string line_of(const std::string& out, const std::string& destination) {
@@ -116,8 +108,7 @@ TEST_CASE("cli: --discover lists who listens, runs nothing, and says who would r
   CHECK(text.err.find("no answer from db.down (" + down.pub + ")") != std::string::npos);
 
   // The verb judged is -v: web.picky would take `restart`; web.open would too.
-  auto json = run_remaphore({"-c", asker_cfg, "--discover", "-t", "2s", "-v", "restart", "-D", "web.*",
-                             "--json"});
+  auto json = run_remaphore({"-c", asker_cfg, "--discover", "-t", "2s", "-v", "restart", "-D", "web.*", "--json"});
   INFO("json stdout:\n", json.out, "\njson stderr:\n", json.err);
   CHECK(json.exit_code == 0);
   const auto lines = json_lines(json.out);

@@ -28,10 +28,10 @@ struct split_config {
     for (const auto& [name, key] : peers)
       write("peers.d/" + name + ".conf", "[ Peers ]\n" + peer_line(name, key) + "\n", 0644);
     write("identity.conf", "[ Identities ]\n" + identity_line(self) + "\n", 0600);
-    main_path = write("main.conf",
-                      "server: " + server + "\ndestination: " + destination +
-                          "\ninclude: identity.conf\ninclude: peers.d/*.conf\n",
-                      0600);
+    main_path = write(
+        "main.conf",
+        "server: " + server + "\ndestination: " + destination + "\ninclude: identity.conf\ninclude: peers.d/*.conf\n",
+        0600);
   }
 
   std::string write(const std::string& name, const std::string& text, mode_t mode) const {
@@ -86,8 +86,8 @@ TEST_CASE("cli: include: a file others may change, a missing file and a key in t
   host.write("peers.d/again.conf", "\n[ Peers ]\n" + peer_line("web.again", keys[1]) + "\n", 0644);
   auto twice = run_remaphore({"-c", host.main_path, "--check-config"});
   CHECK(twice.exit_code == 2);
-  CHECK(twice.err.find(dir.file("peers.d/web.b.conf") + ":2: peer " + keys[1].pub +
-                       " is listed twice (first on " + dir.file("peers.d/again.conf") + ":3)") != std::string::npos);
+  CHECK(twice.err.find(dir.file("peers.d/web.b.conf") + ":2: peer " + keys[1].pub + " is listed twice (first on " +
+                       dir.file("peers.d/again.conf") + ":3)") != std::string::npos);
   ::unlink(dir.file("peers.d/again.conf").c_str());
 
   host.write("main.conf", "server: nats://127.0.0.1:1\ninclude: identity.conf\ninclude: gone.conf\n", 0600);

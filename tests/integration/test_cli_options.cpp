@@ -78,7 +78,8 @@ TEST_CASE("options: every option that does nothing in the chosen mode is refused
       // Sending.
       {{"-c", cfg, "-s", "-o"}, "-o is for receiving: it cannot be used with -s"},
       {{"-c", cfg, "-s", "-d"}, "-d is for receiving: it cannot be used with -s"},
-      {{"-c", cfg, "-s", "--json"}, "--json is for requests (-r), --lock-status and --discover: it cannot be used with -s"},
+      {{"-c", cfg, "-s", "--json"},
+       "--json is for requests (-r), --lock-status and --discover: it cannot be used with -s"},
       {{"-c", cfg, "-s", "-n", "2"}, "-n is for receiving and --lock: it cannot be used with -s"},
       {{"-c", cfg, "-s", "--since", "1m"}, "--since is for receiving: it cannot be used with -s"},
       {{"-c", cfg, "--send", "--once"}, "--once is for receiving: it cannot be used with --send"},
@@ -90,7 +91,8 @@ TEST_CASE("options: every option that does nothing in the chosen mode is refused
       {{"-c", cfg, "-r", "--retain"}, "--retain is for sending (-s): it cannot be used with -r"},
       {{"-c", cfg, "-r", "-v", "a,b"}, "send one verb at a time"},
       // Receiving.
-      {{"-c", cfg, "--json"}, "--json is for requests (-r), --lock-status and --discover: it cannot be used when receiving"},
+      {{"-c", cfg, "--json"},
+       "--json is for requests (-r), --lock-status and --discover: it cannot be used when receiving"},
       {{"-c", cfg, "--retain"}, "--retain is for sending (-s): it cannot be used when receiving"},
       {{"-c", cfg, "-D", "x", "-d"}, "-D and -d cannot be used together"},
       {{"-c", cfg, "-d", "--dest", "x"}, "-d and --dest cannot be used together"},

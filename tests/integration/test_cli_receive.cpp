@@ -387,8 +387,7 @@ TEST_CASE("cli: a receiver whose stdout takes nothing still ends at -t, saying h
   // stdout is a pipe to a reader that never reads (and ends by itself later): it fills
   // at 64 KiB, the command writes 1 MB. The subshell reports remaphore's exit on stderr.
   const auto flood = dir.write("flood.sh", "head -c 1000000 /dev/zero\n");
-  const std::string line =
-      "(" + binary + " -c " + conf + " -o -t 4s sh " + flood + "; echo \"rc=$?\" >&2) | sleep 8";
+  const std::string line = "(" + binary + " -c " + conf + " -o -t 4s sh " + flood + "; echo \"rc=$?\" >&2) | sleep 8";
   auto rx = child(process::start({"sh", "-c", line}));
   REQUIRE(rx.wait_stderr("ready:", ready_bound));
   REQUIRE(run_remaphore({"-c", conf, "-s", "go"}).exit_code == 0);

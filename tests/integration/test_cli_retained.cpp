@@ -161,7 +161,8 @@ TEST_CASE("retained: changing a stream's max_age keeps its other subjects, limit
   CHECK(info["discard"] == "new");
 }
 
-TEST_CASE("retained: a stream of that name that does not hold our subjects is left alone (exit 3), no limit is no limit") {
+TEST_CASE(
+    "retained: a stream of that name that does not hold our subjects is left alone (exit 3), no limit is no limit") {
   nats_server server("", {"-js", "-sd", "{{DIR}}/js"});
   auto made = js_api(server.url(), "$JS.API.STREAM.CREATE.REMAPHORE",
                      {{"name", "REMAPHORE"}, {"subjects", {"other.>"}}, {"storage", "file"}});
@@ -190,7 +191,8 @@ TEST_CASE("retained: a stream of that name that does not hold our subjects is le
         std::string::npos);
 }
 
-TEST_CASE("retained: a --since receiver deletes its consumer when it ends, and one killed -9 leaves it for 5 s at most") {
+TEST_CASE(
+    "retained: a --since receiver deletes its consumer when it ends, and one killed -9 leaves it for 5 s at most") {
   nats_server server("", {"-js", "-sd", "{{DIR}}/js"});
   auto k = keygen();
   node n(server.url(), k);

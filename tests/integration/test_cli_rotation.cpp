@@ -69,8 +69,8 @@ struct fleet {
   void listen(const std::string& destination, const std::string& config) {
     listeners.erase(destination);
     const auto log = dir.file(destination + ".ran");
-    listeners.emplace(destination, start_receiver({"-c", config, "sh", "-c", "echo \"$1 $2\" >> " + log + "; echo ok",
-                                                   "--"}));
+    listeners.emplace(destination,
+                      start_receiver({"-c", config, "sh", "-c", "echo \"$1 $2\" >> " + log + "; echo ok", "--"}));
   }
 
   std::size_t ran(const std::string& destination, const std::string& line) {
@@ -101,7 +101,8 @@ struct fleet {
 
 }  // namespace
 
-TEST_CASE("cli: a key rotation across three listeners: add the new key, switch, remove the old - nothing lost or doubled") {
+TEST_CASE(
+    "cli: a key rotation across three listeners: add the new key, switch, remove the old - nothing lost or doubled") {
   nats_server server;
   fleet f(server);
 

@@ -253,7 +253,8 @@ TEST_CASE("client: connect retry keeps trying until a server comes up") {
     asio::co_spawn(
         ioc,
         [&]() -> awaitable<void> {
-          co_await sleep_for(600ms);
+          // Up only after the client failed twice: it must have retried.
+          for (int i = 0; i < 500 && failed.size() < 2; ++i) co_await sleep_for(10ms);
           server.start();
         },
         asio::detached);

@@ -20,6 +20,7 @@
 #include "nats/error.hpp"
 #include "support/coro.hpp"
 #include "support/nats_server.hpp"
+#include "support/poll_until.hpp"
 
 namespace asio = boost::asio;
 using asio::awaitable;
@@ -32,6 +33,7 @@ using remaphore::nats::errc;
 using remaphore::nats::message;
 using remaphore::nats::options;
 using remaphore::test::nats_server;
+using remaphore::test::poll_until;
 using remaphore::test::run_coro;
 
 namespace {
@@ -154,19 +156,6 @@ class scripted_server {
 
   std::shared_ptr<state> state_;
 };
-
-// Polls `cond` every 10 ms on the io_context until it holds or `bound` passes.
-template <class F>
-awaitable<bool> poll_until(F cond, std::chrono::milliseconds bound) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  auto end = std::chrono::steady_clock::now() + bound;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= end) co_return false;
-    t.expires_after(10ms);
-    co_await t.async_wait(use_awaitable);
-  }
-  co_return true;
-}
 
 bool has_event(const std::vector<conn_event>& events, conn_event_kind kind, std::error_code ec) {
   for (auto& e : events)

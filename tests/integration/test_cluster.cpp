@@ -12,6 +12,7 @@
 #include "nats/error.hpp"
 #include "support/coro.hpp"
 #include "support/nats_server.hpp"
+#include "support/poll_until.hpp"
 
 namespace asio = boost::asio;
 using asio::awaitable;
@@ -22,6 +23,7 @@ using remaphore::nats::message;
 using remaphore::nats::options;
 using remaphore::test::free_port;
 using remaphore::test::nats_server;
+using remaphore::test::poll_until;
 using remaphore::test::run_coro;
 
 namespace {
@@ -56,19 +58,6 @@ options opts_for(const std::string& url) {
   o.reconnect_wait_max = 200ms;
   o.reconnect_jitter = 20ms;
   return o;
-}
-
-// Polls `cond` every 20 ms on the io_context until it holds or `bound` passes.
-template <class F>
-awaitable<bool> poll_until(F cond, std::chrono::milliseconds bound) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  auto end = std::chrono::steady_clock::now() + bound;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= end) co_return false;
-    t.expires_after(20ms);
-    co_await t.async_wait(asio::use_awaitable);
-  }
-  co_return true;
 }
 
 // Interest crosses routes asynchronously: publish from `pub` until `sub` of `receiver`

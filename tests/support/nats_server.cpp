@@ -64,9 +64,24 @@ static bool port_accepts(int port) {
   return ok;
 }
 
+// The client port a server started with -p -1 logs: "Listening for client
+// connections on 127.0.0.1:PORT"; 0 until it is there.
+static int logged_port(const std::string& log) {
+  std::ifstream in(log);
+  const std::string marker = "Listening for client connections on ";
+  for (std::string line; std::getline(in, line);) {
+    auto at = line.find(marker);
+    auto colon = line.rfind(':');
+    if (at != std::string::npos && colon != std::string::npos && colon > at) return std::atoi(line.c_str() + colon + 1);
+  }
+  return 0;
+}
+
 nats_server::nats_server(std::string config, std::vector<std::string> extra_args, int port)
-    : args_(std::move(extra_args)), port_(port ? port : free_port()) {
+    : args_(std::move(extra_args)), port_(port) {
   if (!config.empty()) {
+    // A config that names its own port needs it before the server starts.
+    if (port_ == 0 && config.find("{{PORT}}") != std::string::npos) port_ = free_port();
     for (auto pos = config.find("{{PORT}}"); pos != std::string::npos; pos = config.find("{{PORT}}"))
       config.replace(pos, 8, std::to_string(port_));
     config_path_ = dir_.write("server.conf", config);
@@ -78,7 +93,9 @@ nats_server::~nats_server() { stop(); }
 
 void nats_server::start() {
   if (pid_ > 0) return;
-  std::vector<std::string> argv = {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port_)};
+  // Port -1: the server picks a free one itself and logs it, so no other process can
+  // take it between a probe and the server's bind. A restart keeps the port it got.
+  std::vector<std::string> argv = {"nats-server", "-a", "127.0.0.1", "-p", port_ ? std::to_string(port_) : "-1"};
   if (!config_path_.empty()) {
     argv.push_back("-c");
     argv.push_back(config_path_);
@@ -111,6 +128,7 @@ void nats_server::start() {
     ::_exit(127);
   }
   pid_ = pid;
+  log_ = log;
   if (!wait_ready(std::chrono::seconds(10))) {
     std::ifstream in(log);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -127,7 +145,8 @@ bool nats_server::wait_ready(std::chrono::milliseconds bound) {
                  pid_ = -1;
                  return true;  // exited: reported as not ready below
                }
-               return port_accepts(port_);
+               if (port_ == 0) port_ = logged_port(log_);
+               return port_ != 0 && port_accepts(port_);
              },
              bound) &&
          pid_ > 0;

@@ -1,4 +1,4 @@
-// A real nats-server for tests: started on a free 127.0.0.1 port in a temp dir,
+// A real nats-server for tests: started on a 127.0.0.1 port it chooses, in a temp dir,
 // polled (bounded) until it accepts connections, killed and reaped on destruction.
 #pragma once
 #include <sys/types.h>
@@ -31,6 +31,7 @@ class temp_dir {
 class nats_server {
  public:
   // `config`: nats-server config text (may be empty). "{{PORT}}" in it is replaced.
+  // `port` 0: the server chooses a free port itself (-p -1).
   // `extra_args`: more command line arguments (e.g. "-js").
   explicit nats_server(std::string config = {}, std::vector<std::string> extra_args = {}, int port = 0);
   ~nats_server();
@@ -52,7 +53,8 @@ class nats_server {
   temp_dir dir_;
   std::string config_path_;
   std::vector<std::string> args_;
-  int port_;
+  std::string log_;
+  int port_;  // 0 until a server started with -p -1 has logged its port
   pid_t pid_ = -1;
 };
 

@@ -471,8 +471,8 @@ TEST_CASE("config: random input never crashes") {
 TEST_CASE("config: jetstream_domain is one subject token, retain_replicas 1 to 5") {
   CHECK(parse_ok("jetstream_domain: hub\n").jetstream_domain == "hub");
   CHECK(parse_err("jetstream_domain: a.b\n") == "test.conf:1: invalid jetstream_domain 'a.b': it contains '.'");
-  CHECK(parse_err("jetstream_domain: a*\n").find("test.conf:1: invalid jetstream_domain 'a*': it contains the wildcard") ==
-        0);
+  CHECK(parse_err("jetstream_domain: a*\n")
+            .find("test.conf:1: invalid jetstream_domain 'a*': it contains the wildcard") == 0);
   CHECK(parse_ok("retain_replicas: 3\n").retain_replicas == 3);
   CHECK(parse_err("retain_replicas: 7\n") == "test.conf:1: retain_replicas must be a number from 1 to 5, not '7'");
   const auto c = parse_ok("jetstream_domain: hub\nretain_replicas: 3\n");

@@ -44,15 +44,17 @@ struct memory_files {
   }
 };
 
-struct keys {
+struct include_keys {
   key_pair a = generate_key_pair(), b = generate_key_pair(), c = generate_key_pair();
-  std::string peer(const std::string& dest, const key_pair& k) const { return dest + " " + k.pub.to_base58() + " [*]\n"; }
+  std::string peer(const std::string& dest, const key_pair& k) const {
+    return dest + " " + k.pub.to_base58() + " [*]\n";
+  }
 };
 
 }  // namespace
 
 TEST_CASE("config include: files are read where the line stands, relative to the including file, in order") {
-  keys k;
+  include_keys k;
   memory_files m;
   m.files["/etc/r/id.conf"] = "[ Identities ]\n" + k.a.pub.to_base58() + " " + k.a.priv.to_base58() + " [*]\n";
   m.files["/etc/r/peers.d/10-web.conf"] = "[ Peers ]\n" + k.peer("web.1", k.b);
@@ -63,19 +65,19 @@ TEST_CASE("config include: files are read where the line stands, relative to the
   const bool ok = m.parse("server: nats://h:4222\ninclude: id.conf\ninclude: peers.d/*.conf\n", c, err);
   INFO(err.message);
   REQUIRE(ok);
-  CHECK(m.asked == std::vector<std::string>{"/etc/r/id.conf", "/etc/r/peers.d/*.conf", "/etc/r/peers.d/../more/db2.conf"});
+  CHECK(m.asked ==
+        std::vector<std::string>{"/etc/r/id.conf", "/etc/r/peers.d/*.conf", "/etc/r/peers.d/../more/db2.conf"});
   REQUIRE(c.identities.size() == 1);
   REQUIRE(c.peers.size() == 3);
   CHECK(c.peers[0].destination == "web.1");
   CHECK(c.peers[1].destination == "db.2");  // included before the lines that follow it
   CHECK(c.peers[2].destination == "db.1");
-  CHECK(c.lines.included ==
-        std::vector<std::string>{"/etc/r/id.conf", "/etc/r/peers.d/10-web.conf", "/etc/r/peers.d/20-db.conf",
-                                 "/etc/r/peers.d/../more/db2.conf"});
+  CHECK(c.lines.included == std::vector<std::string>{"/etc/r/id.conf", "/etc/r/peers.d/10-web.conf",
+                                                     "/etc/r/peers.d/20-db.conf", "/etc/r/peers.d/../more/db2.conf"});
 }
 
 TEST_CASE("config include: errors name the included file and line, a repeat across files names both places") {
-  keys k;
+  include_keys k;
   memory_files m;
   m.files["/etc/r/bad.conf"] = "# a comment\n[ Peers ]\nweb.1 not-a-key [*]\n";
   m.files["/etc/r/p1.conf"] = "[ Peers ]\n" + k.peer("web.1", k.b);
@@ -86,11 +88,14 @@ TEST_CASE("config include: errors name the included file and line, a repeat acro
   CHECK_FALSE(m.parse("server: x\ninclude: bad.conf\n", c, err));
   CHECK(err.message == "/etc/r/bad.conf:3: invalid public key 'not-a-key'");
   CHECK_FALSE(m.parse("server: x\ninclude: p1.conf\ninclude: p2.conf\n", c, err));
-  CHECK(err.message == "/etc/r/p2.conf:3: peer " + k.b.pub.to_base58() + " is listed twice (first on /etc/r/p1.conf:2)");
+  CHECK(err.message ==
+        "/etc/r/p2.conf:3: peer " + k.b.pub.to_base58() + " is listed twice (first on /etc/r/p1.conf:2)");
   CHECK_FALSE(m.parse("subject: mine\ninclude: subject.conf\n", c, err));
-  CHECK(err.message == "/etc/r/subject.conf:1: 'subject' is given twice (first on /etc/r/main.conf:1): it takes one value");
+  CHECK(err.message ==
+        "/etc/r/subject.conf:1: 'subject' is given twice (first on /etc/r/main.conf:1): it takes one value");
   CHECK_FALSE(m.parse("include: subject.conf\nsubject: mine\n", c, err));
-  CHECK(err.message == "/etc/r/main.conf:2: 'subject' is given twice (first on /etc/r/subject.conf:1): it takes one value");
+  CHECK(err.message ==
+        "/etc/r/main.conf:2: 'subject' is given twice (first on /etc/r/subject.conf:1): it takes one value");
   CHECK_FALSE(m.parse("server: x\ninclude: missing.conf\n", c, err));
   CHECK(err.message ==
         "/etc/r/main.conf:2: include 'missing.conf': cannot read '/etc/r/missing.conf': No such file or directory");
@@ -116,8 +121,9 @@ TEST_CASE("config include: a cycle is an error, and without a reader an include 
   config c;
   config_error err;
   CHECK_FALSE(m.parse("server: x\ninclude: a.conf\n", c, err));
-  CHECK(err.message == "/etc/r/b.conf:1: include '/etc/r/a.conf': '/etc/r/a.conf' is already being read: includes must "
-                       "not form a cycle");
+  CHECK(err.message ==
+        "/etc/r/b.conf:1: include '/etc/r/a.conf': '/etc/r/a.conf' is already being read: includes must "
+        "not form a cycle");
   CHECK_FALSE(m.parse("server: x\ninclude: self.conf\n", c, err));
   CHECK(err.message.find("/etc/r/self.conf:1: include 'main.conf': '/etc/r/main.conf' is already being read") == 0);
   CHECK_FALSE(parse_config("server: x\ninclude: a.conf\n", "t.conf", c, err));

@@ -51,7 +51,7 @@ std::string craft_seed(std::uint8_t b0, std::uint8_t b1, std::uint8_t fill = 7) 
   return base32(raw);
 }
 
-std::error_code decode_error(std::string_view seed) {
+std::error_code seed_decode_error(std::string_view seed) {
   std::error_code ec;
   const nkey k = decode_seed(seed, ec);
   CHECK(k.type == 0);
@@ -91,24 +91,24 @@ TEST_CASE("nkeys: decode_seed ignores surrounding whitespace") {
 TEST_CASE("nkeys: bad seeds") {
   std::string wrong_crc(vector_seed);
   wrong_crc[20] = wrong_crc[20] == 'A' ? 'B' : 'A';
-  CHECK(decode_error(wrong_crc) == errc::bad_seed);
+  CHECK(seed_decode_error(wrong_crc) == errc::bad_seed);
 
-  CHECK(decode_error("") == errc::bad_seed);
-  CHECK(decode_error(vector_seed.substr(0, 57)) == errc::bad_seed);
-  CHECK(decode_error(std::string(vector_seed) + "A") == errc::bad_seed);
-  CHECK(decode_error(std::string(vector_seed) + "AAAAAAAA") == errc::bad_seed);
-  CHECK(decode_error(vector_public) == errc::bad_seed);
+  CHECK(seed_decode_error("") == errc::bad_seed);
+  CHECK(seed_decode_error(vector_seed.substr(0, 57)) == errc::bad_seed);
+  CHECK(seed_decode_error(std::string(vector_seed) + "A") == errc::bad_seed);
+  CHECK(seed_decode_error(std::string(vector_seed) + "AAAAAAAA") == errc::bad_seed);
+  CHECK(seed_decode_error(vector_public) == errc::bad_seed);
 
   for (char bad : {'1', '8', '0', '=', 'a', ' '}) {
     CAPTURE(bad);
     std::string s(vector_seed);
     s[10] = bad;
-    CHECK(decode_error(s) == errc::bad_seed);
+    CHECK(seed_decode_error(s) == errc::bad_seed);
   }
   // Lower case is not the RFC 4648 alphabet NATS prints.
   std::string lower(vector_seed);
   for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  CHECK(decode_error(lower) == errc::bad_seed);
+  CHECK(seed_decode_error(lower) == errc::bad_seed);
 
   // The crafted encoder agrees with ours on a valid user seed.
   const std::string crafted_user = craft_seed(0x90 | (0xA0 >> 5), (0xA0 & 31) << 3);
@@ -117,17 +117,17 @@ TEST_CASE("nkeys: bad seeds") {
   CHECK_FALSE(ec);
 
   // Valid CRC, wrong prefixes.
-  CHECK(decode_error(craft_seed(0xA0, 0x00)) == errc::bad_seed);  // a public key prefix, not 'S'
-  CHECK(decode_error(craft_seed(0x00, 0x00)) == errc::bad_seed);
-  CHECK(decode_error(craft_seed(0x90 | (0xB8 >> 5), (0xB8 & 31) << 3)) == errc::bad_seed);  // 'X' curve
-  CHECK(decode_error(craft_seed(0x90 | (0x08 >> 5), (0x08 & 31) << 3)) == errc::bad_seed);  // 'B'
-  CHECK(decode_error(craft_seed(0x95, 0x01)) == errc::bad_seed);  // stray low bits in the type byte
+  CHECK(seed_decode_error(craft_seed(0xA0, 0x00)) == errc::bad_seed);  // a public key prefix, not 'S'
+  CHECK(seed_decode_error(craft_seed(0x00, 0x00)) == errc::bad_seed);
+  CHECK(seed_decode_error(craft_seed(0x90 | (0xB8 >> 5), (0xB8 & 31) << 3)) == errc::bad_seed);  // 'X' curve
+  CHECK(seed_decode_error(craft_seed(0x90 | (0x08 >> 5), (0x08 & 31) << 3)) == errc::bad_seed);  // 'B'
+  CHECK(seed_decode_error(craft_seed(0x95, 0x01)) == errc::bad_seed);  // stray low bits in the type byte
 
   // Non-zero unused bits in the last character: not a canonical encoding.
   std::string noncanonical(vector_seed);
   CHECK(noncanonical.back() == 'E');  // value 4: low two bits zero
   noncanonical.back() = 'F';
-  CHECK(decode_error(noncanonical) == errc::bad_seed);
+  CHECK(seed_decode_error(noncanonical) == errc::bad_seed);
 }
 
 TEST_CASE("nkeys: other key types decode with their letter") {

@@ -10,7 +10,6 @@
 
 #include <sys/resource.h>
 
-
 static double cpu_seconds(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);

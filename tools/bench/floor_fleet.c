@@ -28,7 +28,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 
-
 enum { MSG_BYTES = 175, REPLY_BYTES = crypto_sign_BYTES + MSG_BYTES, NODE_BUFFER = 2048 };
 
 static unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
@@ -75,7 +74,8 @@ static int next_frame(struct floor_reader* r, struct frame* f) {
       return 1;
     }
     r->start += line_len;
-    if (from[0] == 'P' && from[1] == 'I' && floor_write_all(r->fd, "PONG\r\n", 6) != 0) floor_die("floor_fleet", "PONG");
+    if (from[0] == 'P' && from[1] == 'I' && floor_write_all(r->fd, "PONG\r\n", 6) != 0)
+      floor_die("floor_fleet", "PONG");
     if (from[0] == '-') floor_die("floor_fleet", "-ERR from the server");
   }
 }
@@ -351,7 +351,8 @@ int main(int argc, char** argv) {
            cores());
     return 0;
   }
-  fprintf(stderr,
-          "usage: floor_fleet nodes URL N SUBJECT | floor_fleet request URL N SUBJECT [SECONDS] | floor_fleet crypto N\n");
+  fprintf(
+      stderr,
+      "usage: floor_fleet nodes URL N SUBJECT | floor_fleet request URL N SUBJECT [SECONDS] | floor_fleet crypto N\n");
   return 2;
 }

@@ -20,7 +20,8 @@ static void notify_ready(void) {
   if (name[0] == '@') addr.sun_path[0] = '\0';
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return;
-  sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr*)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+  sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr*)&addr,
+         (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
   close(fd);
 }
 

@@ -280,8 +280,7 @@ std::vector<node> make_fleet(const settings& s) {
   auto controller = protocol::generate_key_pair();
   std::string conf;
   for (const auto& url : s.urls) conf += "server: " + url + "\n";
-  conf += "allow_skew: 30s\nreplay_cache: off\n\n[ Identities ]\n" +
-                     identity_line(controller) + "\n\n[ Peers ]\n";
+  conf += "allow_skew: 30s\nreplay_cache: off\n\n[ Identities ]\n" + identity_line(controller) + "\n\n[ Peers ]\n";
   std::vector<node> fleet(s.nodes);
   for (std::size_t i = 0; i < s.nodes; ++i) {
     auto k = protocol::generate_key_pair();

@@ -12,8 +12,9 @@
 namespace remaphore::core {
 
 struct refusal {
-  std::string code;  // a word for scripts: verb-not-allowed, verb-filter, sender-filter, destination-filter, uuid-filter
-  std::string why;   // a sentence for people
+  std::string
+      code;         // a word for scripts: verb-not-allowed, verb-filter, sender-filter, destination-filter, uuid-filter
+  std::string why;  // a sentence for people
 };
 
 // nullopt when the listener would take the message (it may still be busy: see its queue).

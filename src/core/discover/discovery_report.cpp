@@ -27,7 +27,9 @@ std::string last_accepted_text(const protocol::listener_status& s, std::int64_t 
   return seconds_text((now_ns - *s.last_accepted_ns) / 1'000'000);
 }
 
-std::string word(std::string_view key, std::string_view value) { return " " + std::string(key) + "=" + printable_word(value); }
+std::string word(std::string_view key, std::string_view value) {
+  return " " + std::string(key) + "=" + printable_word(value);
+}
 
 std::string dump_line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
 

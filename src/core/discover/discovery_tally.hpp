@@ -15,7 +15,6 @@
 
 namespace remaphore::core {
 
-
 class discovery_tally {
  public:
   // `verb`, `pattern`, `asking_key`: the message whose acceptance each answer is judged for.

@@ -25,8 +25,8 @@ void status_responder::on_discovery(std::string_view wire, const protocol::liste
   auto status = self;
   status.version = opts_.version;
   status.verbs_for_you = v.peer->verbs;
-  const auto reply = protocol::make_reply(*opts_.replier, v.hash, protocol::encode_status(status),
-                                          protocol::now_unix_ns());
+  const auto reply =
+      protocol::make_reply(*opts_.replier, v.hash, protocol::encode_status(status), protocol::now_unix_ns());
   if (auto ec = client_.publish(protocol::subjects::reply(opts_.subject_root, v.hash), reply))
     return log::error("cannot answer a discovery: " + ec.message());
   ++answered_;
@@ -52,7 +52,8 @@ void status_responder::warn_unknown(const std::string& key) {
     return log::debug("dropped a discovery request from unknown key " + key);
   if (it == warned_.end() && warned_.size() >= most_keys_remembered) warned_.clear();
   warned_[key] = now;
-  log::warn("did not answer a discovery from " + key + ", which is not a configured peer (add it to [ Peers ] "
+  log::warn("did not answer a discovery from " + key +
+            ", which is not a configured peer (add it to [ Peers ] "
             "with the verb discover to be listed by it)");
 }
 

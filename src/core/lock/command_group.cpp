@@ -40,19 +40,6 @@ bool runs_in_group(const std::filesystem::path& stat_file, pid_t group) {
   return rest && pgrp == group && state != 'Z' && state != 'X';
 }
 
-std::vector<std::string> make_env(const command_group::env_list& extra) {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view kv(*e);
-    bool replaced = false;
-    for (const auto& [k, v] : extra)
-      if (kv.size() > k.size() && kv.starts_with(k) && kv[k.size()] == '=') replaced = true;
-    if (!replaced) env.emplace_back(kv);
-  }
-  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
-  return env;
-}
-
 // In the child, between fork and exec: only async-signal-safe calls. The parent's
 // death kills it; its own group; default signals; errno back through `report` when
 // exec fails.
@@ -82,7 +69,7 @@ std::vector<std::string> make_env(const command_group::env_list& extra) {
 
 std::unique_ptr<command_group> command_group::start(asio::any_io_executor ex, const std::vector<std::string>& argv,
                                                     const env_list& env, std::string& error, int& exit_code) {
-  std::vector<std::string> args(argv), env_strings = make_env(env);
+  std::vector<std::string> args(argv), env_strings = child_environment(env);
   std::vector<char*> cargv, cenv;
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);

@@ -23,11 +23,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/child_environment.hpp"
+
 namespace remaphore::core::lock {
 
 class command_group {
  public:
-  using env_list = std::vector<std::pair<std::string, std::string>>;
+  using env_list = environment_additions;
   // Starts argv (argv[0] from PATH) with `env` added. On failure: nullptr, `error`
   // says why and `exit_code` is 127 (not found) or 126.
   static std::unique_ptr<command_group> start(boost::asio::any_io_executor ex, const std::vector<std::string>& argv,

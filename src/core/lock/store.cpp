@@ -79,7 +79,8 @@ awaitable<stream_ready> store::ensure() {
                std::to_string(want.replicas);
   if (!differs.empty()) {
     r.config_matter = true;
-    r.why = cfg_.lines.where(lease_differs ? "lock_lease" : "lock_replicas", config_path_) + "the lock stream " + stream_ + " exists with " + differs +
+    r.why = cfg_.lines.where(lease_differs ? "lock_lease" : "lock_replicas", config_path_) + "the lock stream " +
+            stream_ + " exists with " + differs +
             ": change the config, or the stream once no lock is held (nats stream edit / rm " + stream_ + ")";
     co_return r;
   }

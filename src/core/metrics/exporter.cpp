@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto exchange_bound = 5s;          // one request and its answer, per connection
+constexpr auto exchange_bound = 5s;           // one request and its answer, per connection
 constexpr std::uint32_t header_limit = 8192;  // a scrape's request is a few hundred bytes
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);

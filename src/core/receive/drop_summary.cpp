@@ -21,8 +21,8 @@ std::vector<drop_summary::line> drop_summary::take(clock::time_point now, bool o
     if (st.pending == 0) continue;
     bool due = !st.last_report || now - *st.last_report >= period_;
     if (only_due && !due) continue;
-    out.push_back({reason, st.pending, st.last_report ? now - *st.last_report : clock::duration{},
-                   std::exchange(st.detail, {})});
+    out.push_back(
+        {reason, st.pending, st.last_report ? now - *st.last_report : clock::duration{}, std::exchange(st.detail, {})});
     st.pending = 0;
     st.last_report = now;
   }

@@ -27,8 +27,8 @@ const char* to_string(drop_reason r) {
 }
 
 const char* label_of(drop_reason r) {
-  static constexpr const char* labels[] = {"malformed",   "skew",       "unknown_peer",  "verb_not_allowed",
-                                           "destination", "uuid",       "verb_filter",   "sender_filter",
+  static constexpr const char* labels[] = {"malformed",     "skew",  "unknown_peer", "verb_not_allowed",
+                                           "destination",   "uuid",  "verb_filter",  "sender_filter",
                                            "bad_signature", "replay"};
   static_assert(std::size(labels) == static_cast<std::size_t>(drop_reason::count_));
   const auto i = static_cast<std::size_t>(r);

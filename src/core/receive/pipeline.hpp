@@ -85,8 +85,7 @@ class pipeline {
   std::optional<drop_reason> cheap_checks(const protocol::envelope_text& env, std::int64_t now_ns,
                                           std::chrono::nanoseconds retained_for, const protocol::peer*& peer);
   accepted_message accept(const protocol::envelope_text& env, const protocol::peer* peer,
-                          const protocol::public_key& signer, const protocol::digest& hash,
-                          bool retained) const;
+                          const protocol::public_key& signer, const protocol::digest& hash, bool retained) const;
 
   const protocol::config& cfg_;
   filters filters_;

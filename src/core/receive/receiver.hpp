@@ -111,8 +111,8 @@ class receiver {
   std::deque<std::pair<accepted_message, handling>> queue_;
   boost::asio::steady_timer queue_wake_;
   drop_summary suspicious_drops_, routine_drops_;
-  std::uint64_t queue_full_ = 0;  // messages dropped because the command queue was full
-  std::uint64_t not_run_ = 0;     // accepted, queued, and not run when the run ended
+  std::uint64_t queue_full_ = 0;   // messages dropped because the command queue was full
+  std::uint64_t not_run_ = 0;      // accepted, queued, and not run when the run ended
   std::string retained_consumer_;  // --since: the consumer reading the stream
   boost::asio::steady_timer drops_wake_;
 };

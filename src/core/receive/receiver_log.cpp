@@ -70,15 +70,14 @@ void receiver::log_totals() const {
   std::uint64_t dropped = 0;
   for (std::size_t r = 0; r < static_cast<std::size_t>(drop_reason::count_); ++r)
     dropped += pipeline_.dropped(static_cast<drop_reason>(r));
-  log::write(
-      log::level::info,
-      "received " + group_thousands(pipeline_.accepted() + dropped) + " messages, " +
-          group_thousands(pipeline_.accepted()) + " passed every check" +
-          (not_run_ > 0 ? " (" + group_thousands(not_run_) + " of them not run)" : std::string()) + ", " +
-          group_thousands(dropped) + " dropped",
-      {{"passed", static_cast<std::int64_t>(pipeline_.accepted())},
-       {"not_run", static_cast<std::int64_t>(not_run_)},
-       {"dropped", static_cast<std::int64_t>(dropped)}});
+  log::write(log::level::info,
+             "received " + group_thousands(pipeline_.accepted() + dropped) + " messages, " +
+                 group_thousands(pipeline_.accepted()) + " passed every check" +
+                 (not_run_ > 0 ? " (" + group_thousands(not_run_) + " of them not run)" : std::string()) + ", " +
+                 group_thousands(dropped) + " dropped",
+             {{"passed", static_cast<std::int64_t>(pipeline_.accepted())},
+              {"not_run", static_cast<std::int64_t>(not_run_)},
+              {"dropped", static_cast<std::int64_t>(dropped)}});
 }
 
 void receiver::copy_metrics(listener_metrics& m) const {

@@ -15,8 +15,8 @@ protocol::listener_status receiver::status() const {
   } else {
     s.destination = cfg_.destination;
   }
-  s.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - subscribed_at_)
-                    .count();
+  s.uptime_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - subscribed_at_).count();
   s.subject = live_ ? live_->subject() : std::string();
   s.verb_filter = f.verbs;
   if (f.sender) s.sender_filter = f.sender->to_base58();

@@ -103,8 +103,8 @@ asio::awaitable<retained_result> retain_once(nats::client& c, const protocol::co
   }
   // The id makes a second copy of this message, sent again after a lost acknowledgement,
   // one the stream drops within its duplicate window.
-  const auto d = co_await nats::js::publish(c, subject, wire, api_timeout,
-                                            protocol::hex_encode(protocol::message_hash(wire)));
+  const auto d =
+      co_await nats::js::publish(c, subject, wire, api_timeout, protocol::hex_encode(protocol::message_hash(wire)));
   r.ec = d.error;
   r.why = d.reason;
   co_return r;
@@ -181,8 +181,9 @@ asio::awaitable<retained_result> follow_retained(nats::client& c, const protocol
 asio::awaitable<void> stop_following(nats::client& c, const protocol::config& cfg, const std::string& consumer) {
   if (consumer.empty() || !c.connected()) co_return;
   auto d = co_await nats::js::delete_consumer(c, protocol::subjects::stream_name(cfg.subject), consumer, 1s);
-  if (d.error) log::debug("consumer " + consumer + " not deleted (" + d.reason + "): the server removes it within " +
-                          std::to_string(nats::js::consumer_inactivity.count()) + "s");
+  if (d.error)
+    log::debug("consumer " + consumer + " not deleted (" + d.reason + "): the server removes it within " +
+               std::to_string(nats::js::consumer_inactivity.count()) + "s");
 }
 
 }  // namespace remaphore::core

@@ -26,8 +26,7 @@ struct retained_result {
 
 // Deletes a consumer follow_retained made (at the end of a run, or replaced after a
 // reconnect); a failure is for the server's inactivity threshold to mend.
-boost::asio::awaitable<void> stop_following(nats::client& c, const protocol::config& cfg,
-                                            const std::string& consumer);
+boost::asio::awaitable<void> stop_following(nats::client& c, const protocol::config& cfg, const std::string& consumer);
 
 // Stores a signed signal (the wire bytes) under <root>.retained.<all|S>.<uuid>.<sender>.
 boost::asio::awaitable<retained_result> retain_signal(nats::client& c, const protocol::config& cfg,

@@ -79,6 +79,10 @@ struct file_check {
   std::string why;
 };
 
+// The checks of a file that carries the magic, so is ours to replace when it fails
+// them: `h` holds its first bytes (zeros past its end), `file_size` is its size.
+file_check check_record(const record_header& h, std::size_t file_size, const boot_id& boot);
+
 // Stat, read and check the locked file; `header` gets a copy of the file's header.
 // `shared_group`: the group of the record's directory when the group shares it
 // (shared_group_of): then a file of another user with that group is taken too.

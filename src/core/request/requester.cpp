@@ -346,7 +346,8 @@ awaitable<void> requester::accept(pending_request& r, const std::vector<nats::me
       continue;
     }
     tally_.record(reply->peer, protocol::status_of(reply->payload));
-    emit(*reply->peer, opts_.json ? format_reply_json(*reply) : format_reply_text(*reply, marker_, stdout_is_terminal_));
+    emit(*reply->peer,
+         opts_.json ? format_reply_json(*reply) : format_reply_text(*reply, marker_, stdout_is_terminal_));
   }
   draw_progress();
 }

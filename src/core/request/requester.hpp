@@ -51,13 +51,13 @@ struct request_options {
   // --batch-timeout: how long each batch waits for its replies; none: until every
   // peer of the batch answered or the deadline passed.
   std::optional<std::chrono::nanoseconds> batch_timeout;
-  std::size_t batch_size = 0;                // --batch N; 0: a plain request
-  std::chrono::nanoseconds batch_sleep{0};   // --batch-sleep: a pause between two batches
-  bool stop_on_failure = false;              // --batch-stop-on-failure
-  bool require_all = false;                  // --require-all: all well, or exit 1
-  bool json = false;             // --json
-  bool sort = false;             // --sort: replies sorted by destination, at the end
-  bool progress = false;         // draw the live progress line (stderr is a terminal)
+  std::size_t batch_size = 0;               // --batch N; 0: a plain request
+  std::chrono::nanoseconds batch_sleep{0};  // --batch-sleep: a pause between two batches
+  bool stop_on_failure = false;             // --batch-stop-on-failure
+  bool require_all = false;                 // --require-all: all well, or exit 1
+  bool json = false;                        // --json
+  bool sort = false;                        // --sort: replies sorted by destination, at the end
+  bool progress = false;                    // draw the live progress line (stderr is a terminal)
 };
 
 // The warning for a reply signed by a key that is not a configured peer.
@@ -118,7 +118,7 @@ class requester {
   std::string marker_;
   request_tally tally_;
   std::unordered_set<const protocol::peer*> warned_;
-  std::vector<std::string> unknown_keys_;  // keys not among the peers that sent us a reply
+  std::vector<std::string> unknown_keys_;                            // keys not among the peers that sent us a reply
   std::vector<std::pair<const protocol::peer*, std::string>> held_;  // --sort: printed at the end
   std::chrono::steady_clock::time_point started_;
   std::size_t total_peers_;

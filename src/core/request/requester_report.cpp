@@ -12,8 +12,9 @@ namespace {
 
 // Text from a reply goes into logs clipped: a line stays short, whatever a host sends.
 std::string clip(std::string_view text, std::size_t max = 64) {
-  if (text.size() <= max) return std::string(text);
-  return std::string(text.substr(0, max)) + "...(" + std::to_string(text.size()) + " bytes)";
+  std::string out(text.substr(0, max));
+  if (text.size() > max) out.append("...(").append(std::to_string(text.size())).append(" bytes)");
+  return out;
 }
 
 }  // namespace

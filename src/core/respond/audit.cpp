@@ -40,15 +40,15 @@ void audit_command(const audited_message& a, const command_spec& spec, const com
              std::span<const log::field>(fields));
 }
 
-void audit_command_ended(const audited_message& a, const command_spec& spec,
-                         std::chrono::steady_clock::duration took) {
+void audit_command_ended(const audited_message& a, const command_spec& spec, std::chrono::steady_clock::duration took) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
   auto fields = audit_fields("command_ended", a);
   fields.push_back({"command", std::string_view(spec.argv.front())});
   fields.push_back({"duration_ms", static_cast<std::int64_t>(ms)});
-  log::write(log::level::warn,
-             "command " + spec.argv.front() + " was ended (its process group: SIGTERM, then SIGKILL): the receiver stopped",
-             std::span<const log::field>(fields));
+  log::write(
+      log::level::warn,
+      "command " + spec.argv.front() + " was ended (its process group: SIGTERM, then SIGKILL): the receiver stopped",
+      std::span<const log::field>(fields));
 }
 
 void audit_not_run(const audited_message& a, std::string_view why) {

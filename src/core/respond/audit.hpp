@@ -21,8 +21,7 @@ struct audited_message {
 void audit_command(const audited_message& a, const command_spec& spec, const command_result& r,
                    std::chrono::steady_clock::duration took);
 // A command still running when the receiver stopped, ended with its process group.
-void audit_command_ended(const audited_message& a, const command_spec& spec,
-                         std::chrono::steady_clock::duration took);
+void audit_command_ended(const audited_message& a, const command_spec& spec, std::chrono::steady_clock::duration took);
 // An accepted message whose command never ran (the receiver stopped first).
 void audit_not_run(const audited_message& a, std::string_view why);
 void audit_reply(const audited_message& a, std::size_t reply_bytes);

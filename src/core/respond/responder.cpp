@@ -93,9 +93,7 @@ void responder::answer(const audited_message& a, const std::string& payload) {
   remembered_.remember(m.hash, std::move(reply), remembered_replies::clock::now());
 }
 
-void responder::not_handled(const accepted_message& m, std::string_view why) {
-  audit_not_run(audited_message(m), why);
-}
+void responder::not_handled(const accepted_message& m, std::string_view why) { audit_not_run(audited_message(m), why); }
 
 void responder::answer_again(const protocol::digest& request_hash) {
   auto reply = remembered_.find(request_hash, remembered_replies::clock::now());

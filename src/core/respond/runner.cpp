@@ -18,8 +18,6 @@
 #include <cerrno>
 #include <cstring>
 
-extern char** environ;
-
 namespace remaphore::core {
 namespace asio = boost::asio;
 using asio::awaitable;
@@ -68,19 +66,6 @@ void fill_status(command_result& r, int status) {
   }
 }
 
-std::vector<std::string> make_env(const std::vector<std::pair<std::string, std::string>>& extra) {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view kv(*e);
-    bool replaced = false;
-    for (auto& [k, v] : extra)
-      if (kv.size() > k.size() && kv.substr(0, k.size()) == k && kv[k.size()] == '=') replaced = true;
-    if (!replaced) env.emplace_back(kv);
-  }
-  for (auto& [k, v] : extra) env.push_back(k + "=" + v);
-  return env;
-}
-
 std::string spawn_error(const std::string& program, int err) {
   if (err == E2BIG)
     return "cannot run '" + program +
@@ -124,7 +109,7 @@ int spawn(command_spec& spec, int out_fd, pid_t& pid) {
   std::vector<char*> argv;
   for (auto& a : spec.argv) argv.push_back(a.data());
   argv.push_back(nullptr);
-  auto env_strings = make_env(spec.env);
+  auto env_strings = child_environment(spec.env);
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/child_environment.hpp"
+
 namespace remaphore::core {
 
 class output_echo;
@@ -29,8 +31,8 @@ struct command_result {
 };
 
 struct command_spec {
-  std::vector<std::string> argv;                         // argv[0] is looked up in PATH
-  std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing) ours
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH
+  environment_additions env;      // added to (or replacing) ours
   std::size_t max_output = 64 * 1024;
   output_echo* echo = nullptr;  // also gets all the output as it arrives (null: no copy)
   std::chrono::milliseconds kill_grace = std::chrono::milliseconds(2000);
