@@ -16,6 +16,18 @@ bench_floors() {
   done
 }
 
+# Configures BUILD as the benchmarks measure it, whatever it was configured as before
+# (a build folder keeps its settings: one configured as the package, with shared
+# libraries and Debian's flags, starts and waits as another program), and builds
+# TARGETS in it: a build from source, static libraries, plain flags, no sanitizers.
+bench_build() {
+  local build=$1
+  shift
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS= -DCMAKE_EXE_LINKER_FLAGS= \
+    -DREMAPHORE_STATIC_LIBS=ON -DREMAPHORE_PIE=OFF -DREMAPHORE_SANITIZE=OFF -DREMAPHORE_FUZZ=OFF >/dev/null
+  cmake --build "$build" --target "$@" -j "$(nproc)" >/dev/null
+}
+
 # Starts a private nats-server on a free loopback port, in the current directory (its
 # log is server.log), with the command prefix in "$@" (e.g. chrt -f 1). Sets `server`
 # (its PID, for the caller's trap to stop), `port` and `url`.
