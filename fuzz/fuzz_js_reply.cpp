@@ -20,6 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto described = decode_stream_info(reply.body, "STREAM");
   // An answer that is no object describes nothing: the stream keeps the asked name.
   FUZZ_CHECK(reply.is_object || (described.config.name == "STREAM" && described.subjects.empty()));
+  FUZZ_CHECK(raw_stream_config(reply.body).is_object());
+  (void)consumer_name(reply.body);
   const auto record = decode_stored_message(reply.body);
   FUZZ_CHECK(record.data_ok || record.data.empty());
 

@@ -81,8 +81,7 @@ awaitable<diagnostic> update_stream(client& c, const std::string& stream, const 
   api_reply info;
   auto found = co_await call(c, "$JS.API.STREAM.INFO." + stream, "", info, timeout);
   if (found.error) co_return found;
-  auto config =
-      info.body.contains("config") && info.body["config"].is_object() ? info.body["config"] : nlohmann::json::object();
+  auto config = raw_stream_config(info.body);
   if (change.max_age) config["max_age"] = change.max_age->count();
   if (change.replicas) config["num_replicas"] = *change.replicas;
   api_reply answer;
@@ -128,8 +127,7 @@ awaitable<consumer_created> create_push_consumer(client& c, const std::string& s
   consumer_created out;
   api_reply answer;
   out.result = co_await call(c, "$JS.API.CONSUMER.CREATE." + stream, body.dump(), answer, timeout);
-  const auto name = answer.body.is_object() ? answer.body.find("name") : answer.body.end();
-  if (!out.result.error && name != answer.body.end() && name->is_string()) out.name = name->get<std::string>();
+  if (!out.result.error) out.name = consumer_name(answer.body);
   co_return out;
 }
 

@@ -155,10 +155,7 @@ TEST_CASE("cli: request prints one entry per reply, frames multi-line output, re
     INFO("stdout:\n", j.out, "\nstderr:\n", j.err);
     CHECK(j.exit_code == 0);
     CHECK(json_elapsed < 5s);
-    std::vector<nlohmann::json> lines;
-    std::istringstream in(j.out);
-    std::string line;
-    while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line));
+    auto lines = json_lines(j.out);
     REQUIRE(lines.size() == 3);
     CHECK(lines.back()["summary"]["answered"] == 2);  // the summary object comes last
     lines.pop_back();

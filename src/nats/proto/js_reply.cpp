@@ -110,6 +110,10 @@ stream_description decode_stream_info(const json& answer, const std::string& str
   return out;
 }
 
+json raw_stream_config(const json& answer) { return object_of(answer, "config"); }
+
+std::string consumer_name(const json& answer) { return text_of(answer, "name"); }
+
 message_record decode_stored_message(const json& answer) {
   message_record out;
   const json& msg = object_of(answer, "message");

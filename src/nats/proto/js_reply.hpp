@@ -58,6 +58,13 @@ struct stream_description {
 };
 stream_description decode_stream_info(const nlohmann::json& answer, const std::string& stream);
 
+// STREAM.INFO's "config" object as the server sent it (an empty object when there is
+// none), to be sent back changed in a STREAM.UPDATE: fields we do not know are kept.
+nlohmann::json raw_stream_config(const nlohmann::json& answer);
+
+// CONSUMER.CREATE's answer: the consumer's name ("" when it names none).
+std::string consumer_name(const nlohmann::json& answer);
+
 // STREAM.MSG.GET's answer. `data_ok` is false when its data is not base64.
 struct message_record {
   std::uint64_t seq = 0;
