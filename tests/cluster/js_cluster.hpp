@@ -1,12 +1,14 @@
-// A nats-server cluster with JetStream for the cluster tests: n nodes on loopback
-// ports, every one routing to all others, each with its own store.
+// A nats-server cluster with JetStream for the cluster tests: each node with its own
+// store.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "nats/jetstream.hpp"
-#include "support/nats_server.hpp"
+#include "support/nats_cluster.hpp"
 #include "support/with_client.hpp"
 
 namespace remaphore::test {
@@ -14,21 +16,8 @@ namespace remaphore::test {
 using namespace std::chrono_literals;
 
 // n JetStream nodes, every one routing to all others.
-struct js_cluster {
-  explicit js_cluster(int n) {
-    std::vector<int> cports;
-    for (int i = 0; i < n; ++i) cports.push_back(free_port());
-    for (int i = 0; i < n; ++i) {
-      std::string routes;
-      for (int j = 0; j < n; ++j)
-        if (j != i)
-          routes += (routes.empty() ? "" : ", ") + std::string("nats-route://127.0.0.1:") + std::to_string(cports[j]);
-      std::string config = "server_name: n" + std::to_string(i + 1) +
-                           "\ncluster {\n  name: c\n  listen: 127.0.0.1:" + std::to_string(cports[i]) +
-                           "\n  routes: [" + routes + "]\n}\n";
-      nodes.push_back(std::make_unique<nats_server>(config, std::vector<std::string>{"-js", "-sd", "{{DIR}}/js"}));
-    }
-  }
+struct js_cluster : nats_cluster {
+  explicit js_cluster(int n) : nats_cluster(n, {}, {"-js", "-sd", "{{DIR}}/js"}) {}
   std::vector<std::string> server_lines() const {
     std::vector<std::string> out;
     for (std::size_t i = 1; i < nodes.size(); ++i) out.push_back("server: " + nodes[i]->url());
@@ -47,7 +36,26 @@ struct js_cluster {
     }
     return -1;
   }
-  std::vector<std::unique_ptr<nats_server>> nodes;
+  // Whether every follower of `stream` has caught up with its leader. A leader killed
+  // before that may hold the only copy of what was stored since the stream grew, and
+  // nats-server then has no node to elect until it is back.
+  bool replicas_current(const std::string& stream) {
+    for (auto& node : nodes) {
+      if (!node->running()) continue;
+      bool current = false;
+      with_client(node->url(), [&](remaphore::nats::client& c) -> boost::asio::awaitable<void> {
+        remaphore::nats::message reply;
+        if (co_await c.request("$JS.API.STREAM.INFO." + stream, "", reply, 2s)) co_return;
+        auto info = nlohmann::json::parse(reply.payload, nullptr, false);
+        if (!info.is_object() || !info.contains("cluster")) co_return;
+        const auto replicas = info["cluster"].value("replicas", nlohmann::json::array());
+        current = !replicas.empty();
+        for (const auto& r : replicas) current = current && r.value("current", false);
+      });
+      return current;
+    }
+    return false;
+  }
 };
 
 }  // namespace remaphore::test

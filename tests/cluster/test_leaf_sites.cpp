@@ -16,12 +16,12 @@ using namespace remaphore::test::cli;
 namespace {
 
 struct sites {
-  int leaf_port = free_port();
+  int leaf_port = fixed_port();
   nats_server hub{"server_name: hub\njetstream {\n  domain: hub\n}\nleafnodes {\n  listen: 127.0.0.1:" +
                       std::to_string(leaf_port) + "\n}\n",
                   {"-sd", "{{DIR}}/js"}};
   nats_server leaf_a{leaf_config("a", "nats-leaf://127.0.0.1:" + std::to_string(leaf_port))};
-  nats_server leaf_b{leaf_config("b", "nats-leaf://127.0.0.1:" + std::to_string(leaf_port))};
+  nats_server leaf_b{leaf_config("b", "nats-leaf://127.0.0.1:" + std::to_string(leaf_port)), {}, fixed_port()};
 
   static std::string leaf_config(const std::string& name, const std::string& hub_url) {
     return "server_name: leaf_" + name + "\nleafnodes {\n  reconnect: 1\n  remotes: [ { url: \"" + hub_url +

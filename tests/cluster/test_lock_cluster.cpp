@@ -36,7 +36,7 @@ TEST_CASE("lock cluster: 3 replicas, the stream's leader killed every few second
   for (int round = 0; round < 3; ++round) {
     std::this_thread::sleep_for(4s);  // contenders at work between failures
     int leader = cluster.stream_leader("REMAPHORE-LOCK");
-    if (leader < 0) continue;
+    if (leader < 0 || !wait_until([&] { return cluster.replicas_current("REMAPHORE-LOCK"); }, 30s)) continue;
     cluster.nodes[leader]->kill9();
     ++kills;
     std::this_thread::sleep_for(2s);

@@ -82,6 +82,7 @@ TEST_CASE(
     CHECK_MESSAGE(r.exit_code == 0, "signal " << s << ": " << r.err);
   };
   for (int s = 0; s < signals / 2; ++s) send(s);
+  REQUIRE(wait_until([&] { return cluster.replicas_current("REMAPHORE"); }, 60s));
   const int leader = cluster.stream_leader("REMAPHORE");
   REQUIRE(leader >= 0);
   cluster.nodes[leader]->kill9();

@@ -25,6 +25,7 @@ using remaphore::nats::conn_event_kind;
 using remaphore::nats::errc;
 using remaphore::nats::message;
 using remaphore::nats::options;
+using remaphore::test::fixed_port;
 using remaphore::test::nats_server;
 using remaphore::test::run_coro;
 
@@ -148,7 +149,7 @@ TEST_CASE("client: nothing listening is a clear error") {
 }
 
 TEST_CASE("client: kill -9 the server, restart it on the same port: reconnect and resubscribe") {
-  nats_server server;
+  nats_server server{{}, {}, fixed_port()};  // started again below
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     auto o = opts_for({server.url()});
     o.reconnect_wait = 50ms;
@@ -239,7 +240,7 @@ TEST_CASE("client: a failed connect names every server tried, each with its reas
 }
 
 TEST_CASE("client: connect retry keeps trying until a server comes up") {
-  nats_server server;
+  nats_server server{{}, {}, fixed_port()};  // started again below
   server.stop();
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     std::vector<conn_event> failed;
@@ -294,7 +295,7 @@ TEST_CASE("client: connect retry gives up at its deadline with each server's rea
 }
 
 TEST_CASE("client: reconnect_spread keeps a fleet that lost its server from coming back in step") {
-  nats_server server;
+  nats_server server{{}, {}, fixed_port()};  // started again below
   constexpr int fleet = 20;
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     std::vector<std::chrono::steady_clock::time_point> back;

@@ -32,6 +32,7 @@ using remaphore::nats::conn_event_kind;
 using remaphore::nats::errc;
 using remaphore::nats::message;
 using remaphore::nats::options;
+using remaphore::test::fixed_port;
 using remaphore::test::nats_server;
 using remaphore::test::poll_until;
 using remaphore::test::run_coro;
@@ -206,7 +207,7 @@ TEST_CASE("client faults: each step of the handshake failing gives a clean error
 }
 
 TEST_CASE("client faults: publishes while disconnected are buffered up to the bound, then refused") {
-  nats_server server;
+  nats_server server{{}, {}, fixed_port()};  // started again below
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     options o;
     o.servers = {server.url()};
@@ -392,7 +393,7 @@ TEST_CASE("client faults: a pending request and a pending flush learn at once th
 }
 
 TEST_CASE("client faults: a client destroyed without close() leaves nothing running on it") {
-  nats_server server;
+  nats_server server{{}, {}, fixed_port()};  // started again below
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     int events_after = 0;
     bool destroyed = false;

@@ -11,7 +11,7 @@
 #include "nats/client.hpp"
 #include "nats/error.hpp"
 #include "support/coro.hpp"
-#include "support/nats_server.hpp"
+#include "support/nats_cluster.hpp"
 #include "support/poll_until.hpp"
 
 namespace asio = boost::asio;
@@ -21,34 +21,12 @@ using remaphore::nats::client;
 using remaphore::nats::errc;
 using remaphore::nats::message;
 using remaphore::nats::options;
-using remaphore::test::free_port;
+using remaphore::test::nats_cluster;
 using remaphore::test::nats_server;
 using remaphore::test::poll_until;
 using remaphore::test::run_coro;
 
 namespace {
-
-// n nodes, each with its own client and cluster port, every node routing to all others.
-struct cluster {
-  explicit cluster(int n, const std::string& extra_config = {}) {
-    std::vector<int> cports;
-    for (int i = 0; i < n; ++i) cports.push_back(free_port());
-    for (int i = 0; i < n; ++i) {
-      std::string routes;
-      for (int j = 0; j < n; ++j) {
-        if (j == i) continue;
-        if (!routes.empty()) routes += ", ";
-        routes += "nats-route://127.0.0.1:" + std::to_string(cports[j]);
-      }
-      std::string config = "server_name: n" + std::to_string(i + 1) + "\n" + extra_config +
-                           "cluster {\n  name: c\n  listen: 127.0.0.1:" + std::to_string(cports[i]) + "\n  routes: [" +
-                           routes + "]\n}\n";
-      nodes.push_back(std::make_unique<nats_server>(config));
-    }
-  }
-  nats_server& node(int i) { return *nodes[i]; }
-  std::vector<std::unique_ptr<nats_server>> nodes;
-};
 
 options opts_for(const std::string& url) {
   options o;
@@ -75,7 +53,7 @@ awaitable<bool> publish_until_received(client& pub, client& receiver, const rema
 }  // namespace
 
 TEST_CASE("cluster: ignore_discovered keeps the client on its configured servers") {
-  cluster c(2);
+  nats_cluster c(2);
   run_coro(
       [&](asio::io_context& ioc) -> awaitable<void> {
         auto o = opts_for(c.node(0).url());
@@ -95,7 +73,7 @@ TEST_CASE("cluster: ignore_discovered keeps the client on its configured servers
 }
 
 TEST_CASE("cluster: discover the other nodes, fail over when ours is killed") {
-  cluster c(3);
+  nats_cluster c(3);
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     client sub_client(ioc.get_executor(), opts_for(c.node(0).url()));
     REQUIRE_FALSE(co_await sub_client.connect());
@@ -130,7 +108,7 @@ TEST_CASE("cluster: a node in lame duck mode is left for another one") {
   // The client must leave on the INFO announcing lame duck mode, long before the
   // server starts closing clients after its grace period (30 s is the smallest
   // duration nats-server 2.9 accepts; the destructor's SIGTERM ends it early).
-  cluster c(2, "lame_duck_duration: \"30s\"\nlame_duck_grace_period: \"2s\"\n");
+  nats_cluster c(2, "lame_duck_duration: \"30s\"\nlame_duck_grace_period: \"2s\"\n");
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     std::vector<std::string> events;
     auto o = opts_for(c.node(0).url());

@@ -292,9 +292,10 @@ TEST_CASE("transport: TLS-first handshake for servers that expect TLS before INF
 }
 
 TEST_CASE("transport: reconnect and auth work the same over WebSocket, and a server list may mix transports") {
-  int ws_port = remaphore::test::free_port();
+  int ws_port = remaphore::test::fixed_port();
   nats_server server("authorization { token: \"s3cret\" }\nwebsocket {\n  listen: \"127.0.0.1:" +
-                     std::to_string(ws_port) + "\"\n  no_tls: true\n}\n");
+                         std::to_string(ws_port) + "\"\n  no_tls: true\n}\n",
+                     {}, remaphore::test::fixed_port());  // started again below
   run_coro([&](asio::io_context& ioc) -> awaitable<void> {
     std::string ws_url = "ws://127.0.0.1:" + std::to_string(ws_port);
     {

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <time.h>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 
 namespace remaphore::test {
@@ -29,6 +31,40 @@ int free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+namespace {
+
+// The lowest port the kernel hands out for port 0 (32768 when unreadable).
+int ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  in >> low;
+  return low;
+}
+
+bool can_bind(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int fixed_port() {
+  static std::mt19937 pick{std::random_device{}()};
+  const int low = 10000;
+  const int high = std::max(low + 1000, ephemeral_low()) - 1;
+  std::uniform_int_distribution<int> in_range(low, high);
+  for (int tries = 0; tries < 1000; ++tries)
+    if (const int port = in_range(pick); can_bind(port)) return port;
+  throw std::runtime_error("no free loopback port below the ephemeral range");
 }
 
 temp_dir::temp_dir() {

@@ -12,6 +12,11 @@ namespace remaphore::test {
 // A port nobody listens on right now (bind to port 0, read it, close).
 int free_port();
 
+// A port below the kernel's ephemeral range that nobody listens on right now: for a
+// server that is killed and started again, as a port the kernel hands out may be taken
+// by another test's server or connection in between.
+int fixed_port();
+
 // A fresh directory under /tmp, removed with its content on destruction.
 class temp_dir {
  public:
