@@ -1,9 +1,9 @@
 // remaphore --discover: who is listening among the peers matching -D, asked without
 // running anything; one line per host on stdout, the summary on stderr.
-#include <unistd.h>
 
 #include "app/connect.hpp"
 #include "app/modes.hpp"
+#include "app/write_stdout.hpp"
 #include "core/discover/discoverer.hpp"
 #include "core/discover/discovery_gate.hpp"
 #include "core/discover/discovery_tally.hpp"
@@ -18,14 +18,6 @@ namespace {
 // Shorter than a request's: a discovery waits for hosts that are down as long as it
 // is allowed to, and is often run to find exactly those.
 constexpr auto default_discover_timeout = 5s;
-
-void write_stdout(std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(1, text.data(), text.size());
-    if (n <= 0) return;
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
 
 std::string sign_discovery(const protocol::identity& id, const std::string& pattern) {
   protocol::envelope_fields f;

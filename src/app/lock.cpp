@@ -42,7 +42,7 @@ awaitable<void> watch_signals(lk::stop_signal& stop) {
   }
 }
 
-int exit_code_of(const lk::lock_result& r) {
+int lock_exit_code(const lk::lock_result& r) {
   switch (r.outcome) {
     case lk::lock_outcome::ran:
     case lk::lock_outcome::interrupted: return r.exit_code;
@@ -114,7 +114,7 @@ awaitable<int> run_lock(const cli_options& cli, const protocol::config& cfg, dea
     auto r = co_await lk::run_lock(c, cfg, req, stop);
     if (!r.why.empty() && r.outcome != lk::lock_outcome::ran && r.outcome != lk::lock_outcome::interrupted)
       (r.outcome == lk::lock_outcome::not_acquired ? log::warn : log::error)(r.why);
-    co_return exit_code_of(r);
+    co_return lock_exit_code(r);
   };
   auto done = co_await (connected(cli, cfg, until, stop, work) || watch_signals(stop));
   co_return done.index() == 0 ? std::get<0>(done) : exit_runtime;

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/report_text.hpp"
 #include "protocol/duration.hpp"
 
 namespace remaphore::app {
@@ -55,7 +56,7 @@ void print_lock_status(const std::string& lock, const core::lock::lock_status& s
     for (const auto& h : s.holders) holders.push_back(holder_json(h));
     nlohmann::json out = {{"lock", lock}, {"holders", holders}, {"waiting", s.waiting}};
     if (s.stream_exists) out["lease"] = protocol::format_duration(s.lease);
-    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::fputs(core::json_line(out).c_str(), stdout);
     return;
   }
   if (s.holders.empty()) std::printf("lock %s: no holder\n", lock.c_str());

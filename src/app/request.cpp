@@ -1,12 +1,12 @@
 // remaphore -r: a signed request to the peers matching -D (all at once, or --batch N
 // at a time); every reply on stdout, the summary on stderr.
-#include <unistd.h>
 
 #include <algorithm>
 
 #include "app/connect.hpp"
 #include "app/message.hpp"
 #include "app/modes.hpp"
+#include "app/write_stdout.hpp"
 #include "core/request/progress_line.hpp"
 #include "core/request/requester.hpp"
 #include "log/log.hpp"
@@ -21,14 +21,6 @@ constexpr auto default_request_timeout = 10s;
 constexpr auto default_batch_timeout = 10s;
 
 // One write per reply: replies never interleave, even with other writers.
-void write_stdout(std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(1, text.data(), text.size());
-    if (n <= 0) return;
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 // A rolling request puts each peer's destination in a message: one with a ',' cannot
 // be encoded (the Go tool could not read it either).
 bool destinations_encodable(const std::vector<const protocol::peer*>& peers, const std::string& config_path) {

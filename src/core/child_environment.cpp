@@ -1,8 +1,8 @@
 #include "core/child_environment.hpp"
 
-#include <string_view>
+#include <unistd.h>  // environ
 
-extern char** environ;
+#include <string_view>
 
 namespace remaphore::core {
 

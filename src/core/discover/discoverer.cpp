@@ -1,6 +1,7 @@
 #include "core/discover/discoverer.hpp"
 
 #include "core/discover/discovery_report.hpp"
+#include "core/server_bounds.hpp"
 #include "log/log.hpp"
 #include "nats/error.hpp"
 #include "protocol/envelope.hpp"
@@ -14,7 +15,6 @@ using std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto flush_timeout = 5s;
 constexpr std::size_t most_at_once = 4096;
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/report_text.hpp"
 #include "protocol/duration.hpp"
 
 namespace remaphore::core {
@@ -30,8 +31,6 @@ std::string last_accepted_text(const protocol::listener_status& s, std::int64_t 
 std::string word(std::string_view key, std::string_view value) {
   return " " + std::string(key) + "=" + printable_word(value);
 }
-
-std::string dump_line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
 
 std::string format_seconds(std::chrono::nanoseconds d) {
   char buf[32];
@@ -87,7 +86,7 @@ std::string format_host_json(const host_answer& a, const std::optional<refusal>&
   j["verb"] = verb;
   j["accepts"] = !refused;
   j["refusal"] = refused ? json{{"code", refused->code}, {"why", refused->why}} : json(nullptr);
-  return dump_line(j);
+  return json_line(j);
 }
 
 std::string format_discovery_summary_text(const discovery_tally& t, std::chrono::nanoseconds elapsed) {
@@ -126,7 +125,7 @@ std::string format_discovery_summary_json(const discovery_tally& t, std::chrono:
   for (const auto& a : t.strangers()) strangers.push_back({{"key", a.key_b58}, {"destination", a.status.destination}});
   j["unknown_keys"] = std::move(strangers);
   j["elapsed_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
-  return dump_line(json{{"summary", std::move(j)}});
+  return json_line(json{{"summary", std::move(j)}});
 }
 
 }  // namespace remaphore::core

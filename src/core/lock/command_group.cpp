@@ -18,8 +18,6 @@
 #include <fstream>
 #include <sstream>
 
-extern char** environ;
-
 namespace remaphore::core::lock {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;

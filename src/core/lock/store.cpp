@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/report_text.hpp"
 #include "nats/error.hpp"
 #include "protocol/duration.hpp"
 #include "protocol/subjects.hpp"
@@ -20,8 +21,6 @@ js::write_result not_connected() {
   r.result = nats::make_diagnostic(nats::errc::disconnected, {}, "not connected");
   return r;
 }
-
-std::string replicas_text(int n) { return std::to_string(n) + (n == 1 ? " replica" : " replicas"); }
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/receive/retained.hpp"
+#include "core/server_bounds.hpp"
 #include "core/wait.hpp"
 #include "log/log.hpp"
 #include "nats/error.hpp"
@@ -20,7 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto flush_timeout = 5s;
 // The host-wide record is held for about a microsecond at a time; a process stopped
 // while holding it must not hold up our messages for longer than this.
 constexpr auto host_record_patience = 200ms;

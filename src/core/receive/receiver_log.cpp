@@ -1,20 +1,11 @@
 // What a receiver says: its `ready` line, each accepted message, drops (each at
 // debug level, summarised once a second per reason), and its totals at the end.
 #include "core/receive/receiver.hpp"
+#include "core/report_text.hpp"
 #include "log/log.hpp"
 #include "protocol/duration.hpp"
 
 namespace remaphore::core {
-
-namespace {
-
-// Text from a message goes into logs clipped: a log line stays short, whatever a
-// peer puts in its verb.
-std::string clip(const std::string& text, std::size_t max = 64) {
-  return text.size() <= max ? text : text.substr(0, max) + "...(" + std::to_string(text.size()) + " bytes)";
-}
-
-}  // namespace
 
 std::string receiver::ready_text() const {
   const auto& f = opts_.filter;
@@ -32,8 +23,8 @@ namespace {
 // Who a message says sent it, where to and what, for the drops that an admin must be
 // able to trace to a host: one function, since every word here is a peer's.
 std::string describe_claims(const verdict& v) {
-  return "key " + clip(std::string(v.claimed_sender)) + ", claimed destination '" +
-         clip(std::string(v.claimed_destination)) + "', verb '" + clip(std::string(v.claimed_verb)) + "'";
+  return "key " + clipped(std::string(v.claimed_sender)) + ", claimed destination '" +
+         clipped(std::string(v.claimed_destination)) + "', verb '" + clipped(std::string(v.claimed_verb)) + "'";
 }
 
 bool names_sender(drop_reason r) {
@@ -95,8 +86,8 @@ void receiver::copy_metrics(listener_metrics& m) const {
 }
 
 void receiver::log_accepted(const accepted_message& m) const {
-  std::string text =
-      "accepted '" + clip(m.fields.verb) + "' from " + (m.peer ? m.peer->destination : "?") + " (" + m.sender_b58 + ")";
+  std::string text = "accepted '" + clipped(m.fields.verb) + "' from " + (m.peer ? m.peer->destination : "?") + " (" +
+                     m.sender_b58 + ")";
   if (m.retained) text += " (retained)";
   if (opts_.count > 0)
     text += ", " + std::to_string(policy_.peers_counted()) + " of " + std::to_string(opts_.count) + " peers so far";

@@ -4,6 +4,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/report_text.hpp"
 #include "log/log.hpp"
 #include "nats/error.hpp"
 #include "nats/jetstream.hpp"
@@ -38,8 +39,6 @@ std::string why_not_ours(const nats::js::stream_config& sc, const std::vector<st
   return "stream " + sc.name + " holds " + (held.empty() ? "no subject" : held) + ", not " + ours +
          ": it is left as it is (a config with another subject: uses a stream of another name)";
 }
-
-std::string replicas_text(int n) { return std::to_string(n) + (n == 1 ? " replica" : " replicas"); }
 
 // A stream made by another host with another retain_max_age or retain_replicas: the
 // field this config writes is changed (the admin asked for it), any other reported.

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/report_text.hpp"
 #include "log/printable.hpp"
 
 namespace remaphore::core {
@@ -33,10 +34,6 @@ nlohmann::json exit_code_json(const reply_status& s) {
   return s.exit_code ? nlohmann::json(*s.exit_code) : nlohmann::json(s.code_text);
 }
 
-std::string dump_line(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
 }  // namespace
 
 std::string format_reply_text(const collected_reply& r, std::string_view marker, bool terminal) {
@@ -65,7 +62,7 @@ std::string format_reply_json(const collected_reply& r) {
     j["output"] = nullptr;
   else
     j["output"] = std::string(protocol::reply_output(r.payload));
-  return dump_line(j);
+  return json_line(j);
 }
 
 std::string join_destinations(const std::vector<const protocol::peer*>& peers) {
@@ -133,7 +130,7 @@ std::string format_summary_json(const request_summary& s) {
   j["stopped"] = s.stopped == batch_stop::none ? nlohmann::json(nullptr) : nlohmann::json(to_string(s.stopped));
   nlohmann::json out;
   out["summary"] = std::move(j);
-  return dump_line(out);
+  return json_line(out);
 }
 
 }  // namespace remaphore::core

@@ -13,6 +13,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/server_bounds.hpp"
 #include "core/wait.hpp"
 #include "log/log.hpp"
 #include "nats/error.hpp"
@@ -26,8 +27,6 @@ using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 
 namespace {
-
-constexpr auto flush_timeout = 5s;
 
 std::string random_marker() {
   std::uint8_t b[8];

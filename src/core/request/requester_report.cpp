@@ -2,29 +2,19 @@
 // left out, --require-all's verdict, dropped replies, and the summary at the end.
 #include <algorithm>
 
+#include "core/report_text.hpp"
 #include "core/request/requester.hpp"
 #include "log/log.hpp"
 
 namespace remaphore::core {
 using std::chrono::steady_clock;
 
-namespace {
-
-// Text from a reply goes into logs clipped: a line stays short, whatever a host sends.
-std::string clip(std::string_view text, std::size_t max = 64) {
-  std::string out(text.substr(0, max));
-  if (text.size() > max) out.append("...(").append(std::to_string(text.size())).append(" bytes)");
-  return out;
-}
-
-}  // namespace
-
 // Who signed a reply that no configured peer did, in one place (the words come from
 // the reply's bytes): usually a host that was given a new key.
 std::string describe_unknown_reply(std::string_view key, std::string_view destination) {
-  return "a reply to this request came from key " + clip(key) +
+  return "a reply to this request came from key " + clipped(key) +
          ", which is not a configured peer (claimed destination: " +
-         (destination.empty() ? std::string("none") : "'" + clip(destination) + "'") +
+         (destination.empty() ? std::string("none") : "'" + clipped(destination) + "'") +
          "): its command may have run; if a host was given a new key, put it in [ Peers ]";
 }
 
@@ -99,12 +89,12 @@ void requester::warn_dropped(std::string_view wire, reply_drop why) {
 // Once per key: a reply from a key we do not know is a host whose answer we cannot
 // trust, and the summary says so, so that it is not taken for a silent host.
 void requester::warn_unknown_key(std::string_view key, std::string_view destination) {
-  auto clipped = clip(key);
-  if (std::find(unknown_keys_.begin(), unknown_keys_.end(), clipped) != unknown_keys_.end()) return;
+  auto named = clipped(key);
+  if (std::find(unknown_keys_.begin(), unknown_keys_.end(), named) != unknown_keys_.end()) return;
   constexpr std::size_t most_named = 100;  // a flood of made-up keys stays bounded
   if (unknown_keys_.size() >= most_named)
     return log::debug("dropped a reply: " + describe_unknown_reply(key, destination));
-  unknown_keys_.push_back(std::move(clipped));
+  unknown_keys_.push_back(std::move(named));
   log::warn(describe_unknown_reply(key, destination));
 }
 
