@@ -32,6 +32,9 @@ inline constexpr auto ready_bound = 10s;  // a receiver subscribed ("ready:")
 inline constexpr auto event_bound = 10s;  // a message to arrive and be handled
 
 // The lines of a program's output, without their newlines.
+// A server URL where nobody listens: a port that was free a moment ago.
+inline std::string dead_server() { return "nats://127.0.0.1:" + std::to_string(free_port()); }
+
 inline std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);

@@ -28,9 +28,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A port where nothing listens: connecting there is refused at once.
-std::string dead_server() { return "nats://127.0.0.1:" + std::to_string(free_port()); }
-
 std::string hex_of(const std::string& s) {
   return remaphore::protocol::hex_encode(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }

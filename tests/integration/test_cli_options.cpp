@@ -24,9 +24,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A port where nothing listens: connecting there is refused at once.
-std::string dead_server() { return "nats://127.0.0.1:" + std::to_string(free_port()); }
-
 struct usage_case {
   std::vector<std::string> args;
   std::string says;

@@ -3,12 +3,10 @@
 #include <random>
 
 #include "protocol/base58.hpp"
+#include "support/bytes_of.hpp"
 
 using namespace remaphore::protocol;
-
-namespace {
-std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
-}  // namespace
+using remaphore::test::bytes_of;
 
 TEST_CASE("base58: known values (Bitcoin alphabet)") {
   struct row {

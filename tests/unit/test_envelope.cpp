@@ -10,8 +10,11 @@
 #include "protocol/base58.hpp"
 #include "protocol/config.hpp"
 #include "protocol/envelope.hpp"
+#include "support/bytes_of.hpp"
 
 using namespace remaphore::protocol;
+
+using remaphore::test::bytes_of;
 
 namespace {
 
@@ -23,8 +26,6 @@ config vector_config(const nlohmann::json& v) {
   REQUIRE(ok);
   return c;
 }
-
-std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
 
 // A freshly signed, valid message used as the base of negative cases.
 struct sample {

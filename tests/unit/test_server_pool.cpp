@@ -34,7 +34,7 @@ server_pool pool_of(int n, pool_settings s = {}, random_source r = constant(0)) 
   return pool;
 }
 
-std::vector<std::size_t> identity(std::size_t n) {
+std::vector<std::size_t> unshuffled(std::size_t n) {
   std::vector<std::size_t> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = i;
   return v;
@@ -66,7 +66,7 @@ TEST_CASE("pool: configured servers in order without randomize, bad URLs are not
   auto pool = pool_of(3, s);
   CHECK_FALSE(pool.add("http://nope"));
   CHECK(pool.size() == 3);
-  CHECK(pool.round_order(std::nullopt) == identity(3));
+  CHECK(pool.round_order(std::nullopt) == unshuffled(3));
   CHECK(pool.url(1).text() == "nats://10.0.0.2:4222");
 }
 
@@ -77,7 +77,7 @@ TEST_CASE("pool: randomize shuffles each round, every server exactly once") {
     auto order = pool.round_order(std::nullopt);
     auto sorted = order;
     std::sort(sorted.begin(), sorted.end());
-    CHECK(sorted == identity(8));
+    CHECK(sorted == unshuffled(8));
     orders.insert(order);
   }
   CHECK(orders.size() > 10);  // 20 shuffles of 8 servers: almost surely all different
@@ -91,7 +91,7 @@ TEST_CASE("pool: the server just lost is tried last, in every round") {
     CHECK(order.back() == 2);
   }
   auto single = pool_of(1);
-  CHECK(single.round_order(0) == identity(1));
+  CHECK(single.round_order(0) == unshuffled(1));
 }
 
 TEST_CASE("pool: discovered servers join once, reached the way we reach our server") {
