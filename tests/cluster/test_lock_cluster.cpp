@@ -3,6 +3,7 @@
 // again: 50 contenders with 3 slots, and the checker on the jobs' log. Labelled
 // "cluster" (tools/test --quick leaves it out).
 #include <signal.h>
+#include <unistd.h>
 
 #include <memory>
 #include <thread>
@@ -30,8 +31,11 @@ TEST_CASE("lock cluster: 3 replicas, the stream's leader killed every few second
   const std::string one =
       binary + " -c " + n.conf + " --log-level error --lock safety -n 3 -t 20s -- " + job_binary + " " + log + " 0 20";
   std::vector<child> procs;
+  // Each loop also ends when this test is gone (killed before it could stop them).
   for (int i = 0; i < 50; ++i)
-    procs.push_back(child(process::start({"sh", "-c", "while [ ! -e " + stop + " ]; do " + one + "; done"})));
+    procs.push_back(child(process::start({"sh", "-c",
+                                          "while [ ! -e " + stop + " ] && kill -0 " + std::to_string(::getpid()) +
+                                              " 2>/dev/null; do " + one + "; done"})));
   int kills = 0;
   for (int round = 0; round < 3; ++round) {
     std::this_thread::sleep_for(4s);  // contenders at work between failures
